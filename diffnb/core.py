@@ -8,7 +8,7 @@ Docs: https://diffnb.github.io/diffnb/core.html.md"""
 __all__ = ['check_int', 'check_positive', 'check_in', 'check_tensor', 'make_generator', 'get_device', 'append_dims',
            'expand_sigma', 'show_images', 'save_images', 'set_seed']
 
-# %% ../nbs/00_core.ipynb #900eeeb3
+# %% ../nbs/00_core.ipynb #6bbb66c3
 import math, numbers
 import torch
 import numpy as np
@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 from fastai.torch_core import set_seed
 _all_ = ['set_seed']
 
-# %% ../nbs/00_core.ipynb #775dba51
+# %% ../nbs/00_core.ipynb #cd062ec9
 def check_int(v, name:str, min:int|None=None) -> int:
     "`v` as an `int`, at least `min`; else a `TypeError`/`ValueError` naming `name`"
     if isinstance(v, bool) or not isinstance(v, numbers.Integral):
@@ -49,7 +49,7 @@ def check_tensor(x, name:str, ndim:int|None=None, min_ndim:int|None=None, floati
     if finite and x.is_floating_point() and not torch.isfinite(x).all(): raise ValueError(f"`{name}` contains NaN or inf")
     return x
 
-# %% ../nbs/00_core.ipynb #e4bb30d0
+# %% ../nbs/00_core.ipynb #746d07c6
 def make_generator(seed:int|None=None, # Seed; `None` draws a fresh one from the global RNG
                    device='cpu'):      # Device the generator lives on
     "A `torch.Generator` on `device`, seeded with `seed`"
@@ -58,7 +58,7 @@ def make_generator(seed:int|None=None, # Seed; `None` draws a fresh one from the
     else: g.manual_seed(check_int(seed, 'seed', min=0))
     return g
 
-# %% ../nbs/00_core.ipynb #657bf7ab
+# %% ../nbs/00_core.ipynb #a0b6d8f0
 def get_device(device=None # `None` picks CUDA, then MPS, then CPU; else a `torch.device` or a string such as 'cuda:1'
               ) -> torch.device:
     "The device to run on, checked against what this machine has"
@@ -73,7 +73,7 @@ def get_device(device=None # `None` picks CUDA, then MPS, then CPU; else a `torc
         raise ValueError(f"`device`={device!r} asks for CUDA, but this machine has no CUDA device; use device='cpu' or device=None")
     return d
 
-# %% ../nbs/00_core.ipynb #367ce11e
+# %% ../nbs/00_core.ipynb #e1d65c6a
 def append_dims(x:torch.Tensor, n:int) -> torch.Tensor:
     "Append trailing singleton dims to `x` until it has `n` dims"
     if x.ndim > n: raise ValueError(f"`x` has {x.ndim} dims, more than the {n} asked for")
@@ -88,7 +88,7 @@ def expand_sigma(sigma, x:torch.Tensor, name:str='sigma') -> torch.Tensor:
     if torch.isnan(s).any() or (s < 0).any(): raise ValueError(f"`{name}` must be >= 0 and not NaN")
     return append_dims(s, x.ndim)
 
-# %% ../nbs/00_core.ipynb #575ce81b
+# %% ../nbs/00_core.ipynb #d656ac19
 def _to_unit(x, vrange):
     lo, hi = vrange
     return ((x.detach().float().cpu() - lo) / (hi - lo)).clamp(0, 1)

@@ -8,14 +8,14 @@ Docs: https://diffnb.github.io/diffnb/data.html.md"""
 __all__ = ['load_digits', 'digits_uint8', 'read_idx', 'write_idx', 'data_dir', 'load_mnist', 'load_fashion_mnist',
            'read_cifar_batch', 'load_cifar10', 'get_dls', 'estimate_sigma_data']
 
-# %% ../nbs/01_data.ipynb #c6415482
+# %% ../nbs/01_data.ipynb #2c5977fc
 import gzip, os, pickle, tarfile
 from pathlib import Path
 import numpy as np
 import torch
 from .core import check_int, check_tensor
 
-# %% ../nbs/01_data.ipynb #4e233add
+# %% ../nbs/01_data.ipynb #597e31bd
 def load_digits():
     "scikit-learn's 1,797 8x8 digits as `(images [1797, 1, 8, 8] in [-1, 1], labels [1797] long)`"
     from sklearn.datasets import load_digits as _ld
@@ -27,7 +27,7 @@ def digits_uint8(images:torch.Tensor) -> torch.Tensor:
     "Digits in [-1, 1] back on the 8-bit scale 0..255 (levels 0..16 spread evenly), for bounds in bits/dim"
     return ((images + 1) / 2 * 255).round().clamp(0, 255).to(torch.uint8)
 
-# %% ../nbs/01_data.ipynb #215785a8
+# %% ../nbs/01_data.ipynb #93dd6dcc
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype('>i2'), 0x0C: np.dtype('>i4'), 0x0D: np.dtype('>f4'), 0x0E: np.dtype('>f8')}
 
 def _corrupt(path, why): return ValueError(f"{path} is corrupt ({why}); delete it and download again (download=True), or replace it with a good copy")
@@ -53,7 +53,7 @@ def write_idx(a:np.ndarray, path):
     head = bytes([0, 0, 0x08, a.ndim]) + b''.join(int(d).to_bytes(4, 'big') for d in a.shape)
     with (gzip.open if str(path).endswith('.gz') else open)(path, 'wb') as f: f.write(head + a.tobytes())
 
-# %% ../nbs/01_data.ipynb #ffc9055c
+# %% ../nbs/01_data.ipynb #47b4c4f4
 def data_dir(root=None) -> Path:
     "The folder data sets are cached in: `root`, else `$DIFFNB_DATA`, else `~/.cache/diffnb`"
     return Path(root or os.environ.get('DIFFNB_DATA', '~/.cache/diffnb')).expanduser()
@@ -102,7 +102,7 @@ def load_fashion_mnist(root=None, train:bool=True, download:bool=True):
     "Fashion-MNIST as `(images [n, 1, 28, 28] in [-1, 1], labels [n])`; 60,000 train or 10,000 test"
     return _load_idx_set('fashion_mnist', root, train, download)
 
-# %% ../nbs/01_data.ipynb #5f1e2747
+# %% ../nbs/01_data.ipynb #29af5ac9
 def read_cifar_batch(path):
     "One pickled CIFAR-10 batch as `(uint8 [n, 3, 32, 32], labels [n])`"
     path = Path(path)
@@ -137,7 +137,7 @@ def load_cifar10(root=None, train:bool=True, download:bool=True):
     data, labels = zip(*(read_cifar_batch(bdir/n) for n in names))
     return _to_images(np.concatenate(data)), torch.from_numpy(np.concatenate(labels))
 
-# %% ../nbs/01_data.ipynb #437f939c
+# %% ../nbs/01_data.ipynb #825c5b91
 def get_dls(images:torch.Tensor,          # `[n, c, h, w]`
             labels:torch.Tensor|None=None, # `[n]`; zeros if `None`
             bs:int=128,                    # Batch size
@@ -160,7 +160,7 @@ def get_dls(images:torch.Tensor,          # `[n, c, h, w]`
     return DataLoaders.from_dsets(TensorDataset(images[tr], labels[tr]), TensorDataset(images[va], labels[va]),
                                   bs=bs, device=device, **kwargs)
 
-# %% ../nbs/01_data.ipynb #fa0d5dcc
+# %% ../nbs/01_data.ipynb #89640e61
 def estimate_sigma_data(images:torch.Tensor, max_n:int=10_000, seed:int=0) -> float:
     "Standard deviation of all pixel values of `images` (from at most `max_n` random images)"
     images = check_tensor(images, 'images', min_ndim=2)

@@ -8,14 +8,14 @@ Docs: https://diffnb.github.io/diffnb/ddpm.html.md"""
 __all__ = ['discretized_gaussian_log_likelihood', 'ELBOBits', 'DDPMSchedule', 'elbo_bits', 'DDPMCallback', 'ddpm_sample',
            'timestep_embedding', 'EpsMLP', 'ddpm_learner', 'train_cli']
 
-# %% ../nbs/02_ddpm.ipynb #d7aacd45
+# %% ../nbs/02_ddpm.ipynb #630926a5
 import json, math, time
 from pathlib import Path
 from typing import NamedTuple
 import torch, torch.nn as nn, torch.nn.functional as F
 from .core import check_int, check_positive, check_tensor, check_in, append_dims, make_generator
 
-# %% ../nbs/02_ddpm.ipynb #a9d56291
+# %% ../nbs/02_ddpm.ipynb #7261ad35
 def _log_ndtr_diff(a, b):
     "log(Phi(b) - Phi(a)) for a < b, accurate in both tails"
     flip = a > 0                                  # upper tail: Phi(b) - Phi(a) = Phi(-a) - Phi(-b)
@@ -33,7 +33,7 @@ def discretized_gaussian_log_likelihood(x:torch.Tensor,    # Data on the 8-bit g
     b = torch.where(x > 1 - half, torch.full_like(x, math.inf), (x + half - mean) / std)
     return _log_ndtr_diff(a, b)
 
-# %% ../nbs/02_ddpm.ipynb #af964ca3
+# %% ../nbs/02_ddpm.ipynb #f30ffc0b
 class ELBOBits(NamedTuple):
     "The bound in bits/dim (batch means), its parts, each term `per_t[t-1]` = L_{t-1} (`per_t[0]` is L_0), and each image's bound"
     total: float
@@ -124,7 +124,7 @@ class DDPMSchedule:
         kl = 0.5 * (ab * x0.double()**2 + (1 - ab) - 1 - math.log(1 - ab))
         return kl.flatten(1).mean(1) / math.log(2)
 
-# %% ../nbs/02_ddpm.ipynb #8cca6b81
+# %% ../nbs/02_ddpm.ipynb #22fdac47
 def _gauss_kl(m1, v1, m2, v2):
     "Elementwise KL(N(m1, v1) || N(m2, v2))"
     return 0.5 * (torch.log(v2 / v1) + (v1 + (m1 - m2)**2) / v2 - 1)
@@ -166,7 +166,7 @@ def elbo_bits(self:DDPMSchedule, eps_model,      # Callable `(x_t, t) -> eps_hat
 
 DDPMSchedule.elbo_bits = elbo_bits
 
-# %% ../nbs/02_ddpm.ipynb #bc38bdf5
+# %% ../nbs/02_ddpm.ipynb #002bce4c
 from fastai.callback.core import Callback
 
 class DDPMCallback(Callback):
@@ -197,7 +197,7 @@ def ddpm_sample(sched:DDPMSchedule, eps_model,
         if callback is not None: callback(t - 1, x)
     return x
 
-# %% ../nbs/02_ddpm.ipynb #f7f66e96
+# %% ../nbs/02_ddpm.ipynb #7f5a56be
 def timestep_embedding(t:torch.Tensor, dim:int, max_period:float=10_000.) -> torch.Tensor:
     "Sinusoidal embedding `[batch, dim]` of (possibly fractional) time steps `t` `[batch]`"
     half = dim // 2
@@ -228,7 +228,7 @@ def ddpm_learner(dls, model:nn.Module, sched:DDPMSchedule, **kwargs):
     import fastai.callback.schedule  # adds Learner.fit_one_cycle
     return Learner(dls, model, loss_func=nn.MSELoss(), cbs=[DDPMCallback(sched)], **kwargs)
 
-# %% ../nbs/02_ddpm.ipynb #4661c725
+# %% ../nbs/02_ddpm.ipynb #851082ca
 from fastcore.script import call_parse
 
 @call_parse

@@ -7,12 +7,12 @@ Docs: https://diffnb.github.io/diffnb/score.html.md"""
 # %% auto #0
 __all__ = ['IdealDenoiser', 'GaussianMixture']
 
-# %% ../nbs/03_score.ipynb #3dbc359f
+# %% ../nbs/03_score.ipynb #d39fb229
 import math
 import torch
 from .core import check_tensor, check_int, check_positive, expand_sigma
 
-# %% ../nbs/03_score.ipynb #882c7e46
+# %% ../nbs/03_score.ipynb #6ca7ab37
 class IdealDenoiser:
     "The optimal denoiser `D(x, sigma)` for the finite data set `data` (EDM Appendix B.3)"
     def __init__(self, data:torch.Tensor,  # `[n, ...]` data points
@@ -42,7 +42,7 @@ class IdealDenoiser:
         "grad_x log p(x; sigma) by Tweedie's formula"
         return (self(x, sigma) - x) / expand_sigma(sigma, x)**2
 
-# %% ../nbs/03_score.ipynb #fa549a10
+# %% ../nbs/03_score.ipynb #05f4e827
 class GaussianMixture:
     "A mixture of diagonal Gaussians with exact log-density, score and denoiser at every noise level sigma"
     def __init__(self, means,          # `[k, d]` component means
