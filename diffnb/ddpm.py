@@ -6,7 +6,7 @@ Docs: https://diffnb.github.io/diffnb/ddpm.html.md"""
 
 # %% auto #0
 __all__ = ['discretized_gaussian_log_likelihood', 'ELBOBits', 'DDPMSchedule', 'elbo_bits', 'DDPMCallback', 'ddpm_sample',
-           'timestep_embedding', 'EpsMLP', 'ddpm_learner', 'train_cli']
+           'timestep_embedding', 'EpsMLP', 'ddpm_learner', 'AfterEpochPrint', 'train_cli']
 
 # %% ../nbs/02_ddpm.ipynb #630926a5
 import json, math, time
@@ -231,6 +231,12 @@ def ddpm_learner(dls, model:nn.Module, sched:DDPMSchedule, **kwargs):
 # %% ../nbs/02_ddpm.ipynb #851082ca
 from fastcore.script import call_parse
 
+class AfterEpochPrint(Callback):
+    "Call `f(learn)` after every epoch (for terse progress reports)"
+    order = 100
+    def __init__(self, f): self.f = f
+    def after_epoch(self): self.f(self.learn)
+
 @call_parse
 def train_cli(out:str='runs/ddpm-digits', # Folder for samples.png, elbo.json and model.safetensors
               epochs:int=150,              # Training epochs over the 1,617 training digits
@@ -254,8 +260,10 @@ def train_cli(out:str='runs/ddpm-digits', # Folder for samples.png, elbo.json an
     dls = get_dls(x, y, bs=bs, seed=seed, device=dev)
     sched, model = DDPMSchedule.linear(), EpsMLP(width=width)
     learn = ddpm_learner(dls, model, sched)
-    t0 = time.time()
-    with learn.no_logging(): learn.fit_one_cycle(epochs, lr)
+    t0, every = time.time(), max(1, epochs // 10)
+    report = lambda l: print(f'epoch {l.epoch + 1}/{epochs}: L_simple train {l.recorder.values[-1][0]:.4f}, valid {l.recorder.values[-1][1]:.4f} ({time.time() - t0:.0f}s)') \
+        if (l.epoch + 1) % every == 0 or l.epoch + 1 == epochs else None
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr, cbs=[AfterEpochPrint(report)])
     train_loss, valid_loss = learn.recorder.values[-1][:2]
     print(f'trained {epochs} epochs in {time.time() - t0:.0f}s on {dev}: L_simple train {train_loss:.4f}, valid {valid_loss:.4f}')
     model.eval()
