@@ -217,7 +217,7 @@ class EpsMLP(nn.Module):
         self.out = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, d))
         nn.init.zeros_(self.out[-1].weight); nn.init.zeros_(self.out[-1].bias)
     def forward(self, x, t):
-        e = self.t_mlp(timestep_embedding(t, self.emb))
+        e = self.t_mlp(timestep_embedding(t, self.emb).to(x.dtype))
         h = self.inp(x.flatten(1))
         for blk in self.blocks: h = h + blk(h + e)
         return self.out(h).view(x.shape)
