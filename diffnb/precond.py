@@ -18,12 +18,15 @@ from .ode import VPSchedule, iDDPMSchedule
 class Precond(nn.Module):
     "D(x; sigma) = c_skip x + c_out F(c_in x; c_noise) (EDM Eq. 7) around a raw network `net(x_in, c_noise, class_labels=None)`"
     def __init__(self, net:nn.Module): super().__init__(); self.net = net
-    def scalings(self, sigma:torch.Tensor): raise NotImplementedError
+    def scalings(self, sigma):
+        "(c_skip, c_out, c_in, c_noise) at `sigma` (a float or a tensor)"
+        return self._scalings(sigma if torch.is_tensor(sigma) else torch.tensor(sigma, dtype=torch.float64))
+    def _scalings(self, sigma:torch.Tensor): raise NotImplementedError
     def round_sigma(self, sigma): return sigma
     def forward(self, x:torch.Tensor, sigma, class_labels=None) -> torch.Tensor:
         x = check_tensor(x, 'x', min_ndim=1)
         s = expand_sigma(sigma, x)
-        c_skip, c_out, c_in, c_noise = self.scalings(s)
+        c_skip, c_out, c_in, c_noise = self._scalings(s)
         args = (c_in * x, c_noise.flatten()) + (() if class_labels is None else (class_labels,))
         F = self.net(*args)
         if F.shape != x.shape: raise ValueError(f"the network must return x's shape {tuple(x.shape)}, got {tuple(F.shape)}")
@@ -33,12 +36,12 @@ class VPPrecond(Precond):
     "Variance preserving (Table 1, column 1): c_skip 1, c_out -sigma, c_in 1/sqrt(sigma^2+1), c_noise (M-1) sigma^-1(sigma)"
     def __init__(self, net, beta_d:float=19.9, beta_min:float=0.1, M:int=1000):
         super().__init__(net); self.M, self.vp = check_int(M, 'M', min=1), VPSchedule(beta_d, beta_min)
-    def scalings(self, sigma):
+    def _scalings(self, sigma):
         return torch.ones_like(sigma), -sigma, 1 / (sigma**2 + 1).sqrt(), (self.M - 1) * self.vp.sigma_inv(sigma)
 
 class VEPrecond(Precond):
     "Variance exploding (Table 1, column 2): c_skip 1, c_out sigma, c_in 1, c_noise ln(sigma / 2)"
-    def scalings(self, sigma): return torch.ones_like(sigma), sigma, torch.ones_like(sigma), torch.log(0.5 * sigma)
+    def _scalings(self, sigma): return torch.ones_like(sigma), sigma, torch.ones_like(sigma), torch.log(0.5 * sigma)
 
 class iDDPMPrecond(Precond):
     "iDDPM (Table 1, column 3): c_skip 1, c_out -sigma, c_in 1/sqrt(sigma^2+1), c_noise M-1-argmin_j |u_j - sigma|"
@@ -47,14 +50,14 @@ class iDDPMPrecond(Precond):
         self.register_buffer('u', iDDPMSchedule(M, C_1, C_2, j_0=0).u[:M].float(), persistent=False)   # u_0 > ... > u_{M-1}
     def _index(self, sigma): return (sigma.reshape(-1, 1) - self.u.to(sigma)[None]).abs().argmin(1).reshape(sigma.shape)
     def round_sigma(self, sigma): return self.u.to(sigma)[self._index(sigma)]
-    def scalings(self, sigma):
+    def _scalings(self, sigma):
         return torch.ones_like(sigma), -sigma, 1 / (sigma**2 + 1).sqrt(), (self.M - 1 - self._index(sigma)).to(sigma)
 
 class EDMPrecond(Precond):
     "EDM (Table 1, column 4): c_skip, c_out, c_in from sigma_data (Appendix B.6), c_noise ln(sigma)/4"
     def __init__(self, net, sigma_data:float=0.5):
         super().__init__(net); self.sigma_data = check_positive(sigma_data, 'sigma_data')
-    def scalings(self, sigma):
+    def _scalings(self, sigma):
         sd2 = self.sigma_data**2
         return sd2 / (sigma**2 + sd2), sigma * self.sigma_data / (sigma**2 + sd2).sqrt(), 1 / (sigma**2 + sd2).sqrt(), sigma.log() / 4
 
