@@ -239,7 +239,7 @@ class AfterEpochPrint(Callback):
 
 @call_parse
 def train_cli(out:str='runs/ddpm-digits', # Folder for samples.png, elbo.json and model.safetensors
-              epochs:int=150,              # Training epochs over the 1,617 training digits
+              epochs:int=100,              # Training epochs over the 1,617 training digits
               bs:int=128,                  # Batch size
               lr:float=3e-3,               # Peak learning rate of the one-cycle schedule
               width:int=512,               # Width of the EpsMLP
@@ -270,7 +270,7 @@ def train_cli(out:str='runs/ddpm-digits', # Folder for samples.png, elbo.json an
     save_model(model, str(out/'model.safetensors'))
     g = make_generator(seed, dev)
     samples = ddpm_sample(sched, model, torch.randn(n_samples, 1, 8, 8, generator=g, device=dev), generator=g)
-    save_images(samples.clamp(-1, 1), out/'samples.png')
+    save_images(samples.clamp(-1, 1), out/'samples.png', scale=4)
     xv = torch.stack([dls.valid_ds[i][0] for i in range(min(n_elbo, len(dls.valid_ds)))]).to(dev)
     eb = sched.elbo_bits(model, digits_uint8(xv), generator=g)
     res = dict(bits_per_dim=eb.total, L_T=eb.L_T, L_1_to_Tm1=eb.L_mid, L_0=eb.L_0, n_images=len(xv), epochs=epochs,

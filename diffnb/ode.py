@@ -10,12 +10,10 @@ __all__ = ['ODESchedule', 'VPSchedule', 'VESchedule', 'EDMSchedule', 'iDDPMSched
 # %% ../nbs/04_edm_ode.ipynb #dad88cb9
 import math
 import torch
-from .core import check_int, check_positive, check_tensor
-from .sampling import edm_sigmas, _denoise, _cb
+from .core import check_int, check_positive, check_tensor, as_float64 as _t
+from .sampling import edm_sigmas, check_sigmas, _denoise, _cb
 
 # %% ../nbs/04_edm_ode.ipynb #e293f18c
-def _t(t): return torch.as_tensor(t, dtype=torch.float64) if not torch.is_tensor(t) else t
-
 class ODESchedule:
     "A choice of sigma(t) and s(t) (one column of EDM Table 1); subclasses fill in the formulas"
     def sigma(self, t): raise NotImplementedError
@@ -105,9 +103,7 @@ def sample_ode(denoiser, x:torch.Tensor, sched:ODESchedule, ts,
                callback=None) -> torch.Tensor:
     "EDM Algorithm 1 for any sigma(t), s(t): Heun (or Euler) over times `ts` (t_N = 0). NFE = 2N - 1 (Heun) or N"
     x = check_tensor(x, 'x', min_ndim=1)
-    ts = _t(ts)
-    if ts.ndim != 1 or len(ts) < 2 or ts[-1] != 0 or not (ts[1:] < ts[:-1]).all():
-        raise ValueError("`ts` must be a 1-D, strictly decreasing sequence of times ending at 0")
+    ts = check_sigmas(_t(ts), name='ts')
     for i in range(len(ts) - 1):
         t, t_next = ts[i], ts[i + 1]
         d, D = ode_derivative(denoiser, x, t, sched)

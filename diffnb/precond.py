@@ -11,7 +11,7 @@ __all__ = ['Precond', 'VPPrecond', 'VEPrecond', 'iDDPMPrecond', 'EDMPrecond', 'D
 # %% ../nbs/06_preconditioning.ipynb #887f068e
 import math
 import torch, torch.nn as nn
-from .core import check_positive, check_int, check_tensor, expand_sigma, append_dims
+from .core import check_positive, check_int, check_tensor, expand_sigma, append_dims, as_float64
 from .ode import VPSchedule, iDDPMSchedule
 
 # %% ../nbs/06_preconditioning.ipynb #d1bf6c17
@@ -20,7 +20,7 @@ class Precond(nn.Module):
     def __init__(self, net:nn.Module): super().__init__(); self.net = net
     def scalings(self, sigma):
         "(c_skip, c_out, c_in, c_noise) at `sigma` (a float or a tensor)"
-        return self._scalings(sigma if torch.is_tensor(sigma) else torch.tensor(sigma, dtype=torch.float64))
+        return self._scalings(as_float64(sigma))
     def _scalings(self, sigma:torch.Tensor): raise NotImplementedError
     def round_sigma(self, sigma): return sigma
     def forward(self, x:torch.Tensor, sigma, class_labels=None) -> torch.Tensor:

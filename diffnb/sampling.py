@@ -11,7 +11,7 @@ __all__ = ['edm_sigmas', 'check_sigmas', 'to_d', 'NFECounter', 'sample_euler', '
 # %% ../nbs/05_samplers.ipynb #d60ce2e3
 import math
 import torch
-from .core import check_tensor, check_int, check_positive, append_dims
+from .core import check_tensor, check_int, check_positive, append_dims, as_float64
 
 # %% ../nbs/05_samplers.ipynb #8cbd4a55
 def edm_sigmas(n:int,                  # Number of steps N; returns N + 1 levels
@@ -28,13 +28,14 @@ def edm_sigmas(n:int,                  # Number of steps N; returns N + 1 levels
     return torch.cat([s, s.new_zeros(1)]).to(dtype=dtype, device=device)
 
 # %% ../nbs/05_samplers.ipynb #1ca38bed
-def check_sigmas(sigmas, x:torch.Tensor|None=None) -> torch.Tensor:
-    "`sigmas` as a 1-D tensor (x's dtype and device): finite, strictly decreasing, ending at 0"
-    s = torch.as_tensor(sigmas, dtype=x.dtype if x is not None else torch.float64, device=x.device if x is not None else None)
-    if s.ndim != 1 or len(s) < 2: raise ValueError(f"`sigmas` must be a 1-D sequence of at least 2 noise levels, got shape {tuple(s.shape)}")
-    if not torch.isfinite(s).all(): raise ValueError("`sigmas` must be finite")
-    if s[-1] != 0: raise ValueError(f"`sigmas` must end at 0 (the clean sample), got last value {s[-1].item()}")
-    if not (s[1:] < s[:-1]).all(): raise ValueError("`sigmas` must be strictly decreasing")
+def check_sigmas(sigmas, x:torch.Tensor|None=None, name:str='sigmas') -> torch.Tensor:
+    "`sigmas` as a 1-D tensor (x's dtype and device if given): finite, strictly decreasing, ending at 0"
+    s = as_float64(sigmas)
+    if x is not None: s = s.to(dtype=x.dtype, device=x.device)
+    if s.ndim != 1 or len(s) < 2: raise ValueError(f"`{name}` must be a 1-D sequence of at least 2 values, got shape {tuple(s.shape)}")
+    if not torch.isfinite(s).all(): raise ValueError(f"`{name}` must be finite")
+    if s[-1] != 0: raise ValueError(f"`{name}` must end at 0 (the clean sample), got last value {s[-1].item()}")
+    if not (s[1:] < s[:-1]).all(): raise ValueError(f"`{name}` must be strictly decreasing")
     return s
 
 def to_d(x, sigma, denoised):

@@ -11,11 +11,9 @@ __all__ = ['gamma_linear', 'gamma_sigmoid', 'gamma_cosine', 'sigma_from_gamma', 
 # %% ../nbs/07_noise_schedules.ipynb #2188b72e
 import math
 import torch
-from .core import check_positive, check_int
+from .core import check_positive, check_int, as_float64 as _t
 
 # %% ../nbs/07_noise_schedules.ipynb #3bae4c01
-def _t(t): return t if torch.is_tensor(t) else torch.as_tensor(t, dtype=torch.float64)
-
 def gamma_linear(t, clip_min:float=1e-9):
     "Chen's simple linear schedule gamma(t) = 1 - t (not DDPM's linear betas)"
     return (1 - _t(t)).clamp(clip_min, 1.)
