@@ -187,4 +187,5 @@ d = { 'settings': { 'branch': 'main',
                               'diffnb.score.IdealDenoiser': ('score.html#idealdenoiser', 'diffnb/score.py'),
                               'diffnb.score.IdealDenoiser.__call__': ('score.html#idealdenoiser.__call__', 'diffnb/score.py'),
                               'diffnb.score.IdealDenoiser.__init__': ('score.html#idealdenoiser.__init__', 'diffnb/score.py'),
+                              'diffnb.score.IdealDenoiser._data': ('score.html#idealdenoiser._data', 'diffnb/score.py'),
                               'diffnb.score.IdealDenoiser.score': ('score.html#idealdenoiser.score', 'diffnb/score.py')}}}

@@ -21,13 +21,19 @@ class IdealDenoiser:
         self.shape = tuple(data.shape[1:])
         self.Y = data.reshape(data.shape[0], -1)
         self.chunk = check_int(chunk, 'chunk', min=1)
+        self._cache = {}                                   # the data on each (device, dtype) it has been asked for
+
+    def _data(self, x):
+        key = (x.device, x.dtype)
+        if key not in self._cache: self._cache[key] = self.Y.to(device=x.device, dtype=x.dtype)
+        return self._cache[key]
 
     def __call__(self, x:torch.Tensor, sigma) -> torch.Tensor:
         x = check_tensor(x, 'x', min_ndim=1)
         if tuple(x.shape[1:]) != self.shape: raise ValueError(f"`x` must have shape [batch, {', '.join(map(str, self.shape))}], got {tuple(x.shape)}")
         s = expand_sigma(sigma, x).flatten()
         inv_var = (1 / s**2).clamp(max=1e30)[:, None]     # sigma = 0 -> one-hot on the nearest point
-        xf, Y = x.reshape(x.shape[0], -1), self.Y.to(x)
+        xf, Y = x.reshape(x.shape[0], -1), self._data(x)
         m = torch.full((x.shape[0], 1), -math.inf, device=x.device, dtype=x.dtype)
         z = torch.zeros_like(m); acc = torch.zeros_like(xf)
         for i in range(0, Y.shape[0], self.chunk):
