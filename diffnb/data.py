@@ -130,7 +130,9 @@ def load_cifar10(root=None, train:bool=True, download:bool=True):
             from torchvision.datasets.utils import download_url
             download_url(url, str(folder), filename=tgz.name, md5=md5)
         try:
-            with tarfile.open(tgz) as t: t.extractall(folder, filter='data')
+            with tarfile.open(tgz) as t:
+                try: t.extractall(folder, filter='data')      # safe extraction where Python supports it
+                except TypeError: t.extractall(folder)
         except (tarfile.TarError, OSError, EOFError) as e: raise _corrupt(tgz, e) from e
         missing = [n for n in names if not (bdir/n).exists()]
         if missing: raise _corrupt(tgz, f'it has no {missing}')

@@ -228,7 +228,7 @@ def ddpm_learner(dls, model:nn.Module, sched:DDPMSchedule, **kwargs):
     import fastai.callback.schedule  # adds Learner.fit_one_cycle
     return Learner(dls, model, loss_func=nn.MSELoss(), cbs=[DDPMCallback(sched)], **kwargs)
 
-# %% ../nbs/02_ddpm.ipynb #851082ca
+# %% ../nbs/02_ddpm.ipynb #f91cb28b
 from fastcore.script import call_parse
 
 class AfterEpochPrint(Callback):
@@ -267,7 +267,8 @@ def train_cli(out:str='runs/ddpm-digits', # Folder for samples.png, elbo.json an
     train_loss, valid_loss = learn.recorder.values[-1][:2]
     print(f'trained {epochs} epochs in {time.time() - t0:.0f}s on {dev}: L_simple train {train_loss:.4f}, valid {valid_loss:.4f}')
     model.eval()
-    save_model(model, str(out/'model.safetensors'))
+    tmp = out/'model.safetensors.tmp'
+    save_model(model, str(tmp)); tmp.replace(out/'model.safetensors')    # an interrupted save never leaves a broken file
     g = make_generator(seed, dev)
     samples = ddpm_sample(sched, model, torch.randn(n_samples, 1, 8, 8, generator=g, device=dev), generator=g)
     save_images(samples.clamp(-1, 1), out/'samples.png', scale=4)
