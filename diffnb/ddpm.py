@@ -158,8 +158,8 @@ def elbo_bits(self:DDPMSchedule, eps_model,      # Callable `(x_t, t) -> eps_hat
               dtype=torch.float32,               # Dtype the model is called in
               bs:int|None=None) -> ELBOBits:     # Images per model call (all at once if `None`)
     "The negative ELBO of `x0_uint8` in bits/dim (Eq. 5 with the decoder of Eq. 13): total, L_T, L_{1:T-1}, L_0"
-    if bs is None or bs >= len(x0_uint8): return _elbo_bits(self, eps_model, x0_uint8, generator, dtype)
-    parts = [_elbo_bits(self, eps_model, x0_uint8[i:i + bs], generator, dtype) for i in range(0, len(x0_uint8), check_int(bs, 'bs', min=1))]
+    if bs is None or check_int(bs, 'bs', min=1) >= len(x0_uint8): return _elbo_bits(self, eps_model, x0_uint8, generator, dtype)
+    parts = [_elbo_bits(self, eps_model, x0_uint8[i:i + bs], generator, dtype) for i in range(0, len(x0_uint8), bs)]
     w = [len(p.per_image) / len(x0_uint8) for p in parts]
     return ELBOBits(*(sum(wi * getattr(p, k) for wi, p in zip(w, parts)) for k in ('total', 'L_T', 'L_mid', 'L_0', 'per_t')),
                     torch.cat([p.per_image for p in parts]))
