@@ -66,7 +66,7 @@ _IDX_SETS = {
         'train-images-idx3-ubyte.gz': '8d4fb7e6c68d591d4c3dfef9ec88bf0d', 'train-labels-idx1-ubyte.gz': '25c81989df183df01b3e8a0aad5dffbe',
         't10k-images-idx3-ubyte.gz': 'bef4ecab320f06d8554ea6380940ec79', 't10k-labels-idx1-ubyte.gz': 'bb300cfdad3c16e7a12a480ee83cd310'}),
 }
-_CIFAR10 = ('https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz', 'c58f30108f718f92721af3b95e74349a')
+_CIFAR10 = ('https://www.cs.toronto.edu/~kriz/', 'cifar-10-python.tar.gz', 'c58f30108f718f92721af3b95e74349a')
 
 def _find_or_fetch(folder:Path, fname:str, url:str, md5:str, download:bool, what:str) -> Path:
     "The path of `fname` in `folder` (gzipped or not), downloading it if allowed"
@@ -121,14 +121,8 @@ def load_cifar10(root=None, train:bool=True, download:bool=True):
     bdir = folder/'cifar-10-batches-py'
     names = [f'data_batch_{i}' for i in range(1, 6)] if train else ['test_batch']
     if not all((bdir/n).exists() for n in names):
-        url, md5 = _CIFAR10
-        tgz = folder/url.rsplit('/', 1)[1]
-        if not tgz.exists():
-            if not download:
-                raise FileNotFoundError(f"cifar10: {bdir} lacks {names}. Pass download=True to fetch {url}, "
-                                        f"or extract cifar-10-python.tar.gz into {folder}")
-            from torchvision.datasets.utils import download_url
-            download_url(url, str(folder), filename=tgz.name, md5=md5)
+        url, fname, md5 = _CIFAR10
+        tgz = _find_or_fetch(folder, fname, url, md5, download, f'cifar10 ({bdir} lacks {names}; or extract the tarball there)')
         try:
             with tarfile.open(tgz) as t:
                 try: t.extractall(folder, filter='data')      # safe extraction where Python supports it

@@ -13,7 +13,7 @@ import json, math, time
 from pathlib import Path
 from typing import NamedTuple
 import torch, torch.nn as nn, torch.nn.functional as F
-from .core import check_int, check_positive, check_tensor, check_in, append_dims, make_generator
+from .core import check_int, check_positive, check_tensor, check_in, append_dims, make_generator, noise_like
 
 # %% ../nbs/02_ddpm.ipynb #7261ad35
 def _log_ndtr_diff(a, b):
@@ -95,7 +95,7 @@ class DDPMSchedule:
     def q_sample(self, x0:torch.Tensor, t, eps:torch.Tensor|None=None, generator=None) -> torch.Tensor:
         "Draw x_t ~ q(x_t | x_0) (Eq. 4): sqrt(alpha_bar_t) x0 + sqrt(1 - alpha_bar_t) eps"
         check_tensor(x0, 'x0', min_ndim=1)
-        if eps is None: eps = torch.randn(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype)
+        if eps is None: eps = noise_like(x0, generator)
         elif eps.shape != x0.shape: raise ValueError(f"`eps` must have the shape of `x0` {tuple(x0.shape)}, got {tuple(eps.shape)}")
         ab = self.at(self.alpha_bars, t, x0)
         return ab.sqrt() * x0 + (1 - ab).sqrt() * eps
@@ -193,7 +193,7 @@ def ddpm_sample(sched:DDPMSchedule, eps_model,
     for t in range(sched.T, 0, -1):
         tt = torch.full((x.shape[0],), t, device=x.device, dtype=torch.long)
         x = sched.p_mean(eps_model(x, tt), x, t)
-        if t > 1: x = x + sched.at(sched.reverse_vars, t, x).sqrt() * torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+        if t > 1: x = x + sched.at(sched.reverse_vars, t, x).sqrt() * noise_like(x, generator)
         if callback is not None: callback(t - 1, x)
     return x
 

@@ -11,7 +11,7 @@ __all__ = ['Precond', 'VPPrecond', 'VEPrecond', 'iDDPMPrecond', 'EDMPrecond', 'D
 # %% ../nbs/06_preconditioning.ipynb #887f068e
 import math
 import torch, torch.nn as nn
-from .core import check_positive, check_int, check_tensor, expand_sigma, append_dims, as_float64
+from .core import check_positive, check_int, check_tensor, expand_sigma, append_dims, as_float64, noise_like
 from .ode import VPSchedule, iDDPMSchedule
 
 # %% ../nbs/06_preconditioning.ipynb #d1bf6c17
@@ -85,7 +85,7 @@ class DiffusionLoss:
         "Per-element weighted loss, y's shape"
         y = check_tensor(y, 'y', min_ndim=1)
         sigma = self.sample_sigma(y.shape[0], generator=generator, device=y.device, dtype=y.dtype)
-        n = torch.randn(y.shape, generator=generator, device=y.device, dtype=y.dtype) * append_dims(sigma, y.ndim)
+        n = noise_like(y, generator) * append_dims(sigma, y.ndim)
         out = D(y + n, sigma) if class_labels is None else D(y + n, sigma, class_labels)
         return append_dims(self.weight(sigma), y.ndim) * (out - y)**2
     def __repr__(self): return f'{type(self).__name__}({", ".join(f"{k}={v}" for k, v in vars(self).items() if not k.startswith("_"))})'

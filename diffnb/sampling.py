@@ -11,7 +11,7 @@ __all__ = ['edm_sigmas', 'check_sigmas', 'to_d', 'NFECounter', 'sample_euler', '
 # %% ../nbs/05_samplers.ipynb #d60ce2e3
 import math
 import torch
-from .core import check_tensor, check_int, check_positive, append_dims, as_float64
+from .core import check_tensor, check_int, check_positive, append_dims, as_float64, noise_like
 
 # %% ../nbs/05_samplers.ipynb #8cbd4a55
 def edm_sigmas(n:int,                  # Number of steps N; returns N + 1 levels
@@ -89,7 +89,7 @@ def sample_heun(denoiser, x:torch.Tensor, sigmas,
         gamma = min(S_churn / n, math.sqrt(2) - 1) if S_tmin <= sigma <= S_tmax else 0.
         sigma_hat = sigma * (1 + gamma)
         if gamma > 0:
-            eps = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype) * S_noise
+            eps = noise_like(x, generator) * S_noise
             x = x + eps * (sigma_hat**2 - sigma**2).sqrt()
         denoised = _denoise(denoiser, x, sigma_hat)
         _cb(callback, i, x, sigma_hat, sigma_next, denoised)
@@ -114,7 +114,7 @@ def sample_ddim(denoiser, x:torch.Tensor, sigmas, eta:float=0., generator=None, 
         sigma_up = (eta * sigma_next * (sigma**2 - sigma_next**2).clamp(min=0).sqrt() / sigma).clamp(max=sigma_next)
         sigma_down = (sigma_next**2 - sigma_up**2).clamp(min=0).sqrt()
         x = denoised + sigma_down * (x - denoised) / sigma
-        if sigma_up > 0: x = x + sigma_up * torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+        if sigma_up > 0: x = x + sigma_up * noise_like(x, generator)
     return x
 
 def sample_ddpm(denoiser, x:torch.Tensor, sigmas, generator=None, callback=None) -> torch.Tensor:
@@ -132,7 +132,7 @@ def sample_euler_maruyama(denoiser, x:torch.Tensor, sigmas, generator=None, call
         _cb(callback, i, x, sigma, sigma_next, denoised)
         dvar = sigma**2 - sigma_next**2
         x = x + dvar * (denoised - x) / sigma**2
-        if sigma_next > 0: x = x + dvar.sqrt() * torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+        if sigma_next > 0: x = x + dvar.sqrt() * noise_like(x, generator)
     return x
 
 # %% ../nbs/05_samplers.ipynb #54d425a7
