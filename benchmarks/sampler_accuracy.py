@@ -13,7 +13,9 @@ Run:  OMP_NUM_THREADS=1 python benchmarks/sampler_accuracy.py
 import time, torch
 from diffnb.data import load_digits
 from diffnb.score import IdealDenoiser
-from diffnb.sampling import (edm_sigmas, sample_euler, sample_heun, sample_dpmpp_2m, sample_ddim, sample_ddpm,
+from diffnb.ode import edm_sigmas
+from diffnb.ddpm import sample_ddpm
+from diffnb.sampling import (sample_euler, sample_heun, sample_dpmpp_2m, sample_ddim,
                              sample_euler_maruyama, NFECounter)
 
 def accuracy(nfe_targets=(10, 20, 35, 80), n=64):

@@ -6,14 +6,15 @@ Docs: https://diffnb.github.io/diffnb/core.html.md"""
 
 # %% auto #0
 __all__ = ['check_int', 'check_positive', 'check_in', 'check_tensor', 'make_generator', 'get_device', 'as_float64', 'noise_like',
-           'append_dims', 'expand_sigma', 'show_images', 'save_images', 'set_seed']
+           'append_dims', 'expand_sigma', 'check_sigmas', 'round_sigma', 'sampler_start', 'denoise', 'sampler_range',
+           'show_images', 'save_images', 'set_seed']
 
 # %% ../nbs/00_core.ipynb #6bbb66c3
 import math, numbers
 import torch
-import numpy as np
 import matplotlib.pyplot as plt
 from fastai.torch_core import set_seed
+from fastprogress.fastprogress import progress_bar
 _all_ = ['set_seed']
 
 # %% ../nbs/00_core.ipynb #cd062ec9
@@ -96,16 +97,56 @@ def expand_sigma(sigma, x:torch.Tensor, name:str='sigma') -> torch.Tensor:
     if torch.isnan(s).any() or (s < 0).any(): raise ValueError(f"`{name}` must be >= 0 and not NaN")
     return append_dims(s, x.ndim)
 
+# %% ../nbs/00_core.ipynb #6006e6d8
+def check_sigmas(sigmas,                      # Noise levels sigma_0 > sigma_1 > ... > sigma_N = 0
+                 x:torch.Tensor|None=None,    # Cast to x's dtype and device when given
+                 name:str='sigmas') -> torch.Tensor:
+    "`sigmas` as a 1-D tensor: finite, >= 0, strictly decreasing and ending at 0; else an error naming `name`"
+    s = as_float64(sigmas)
+    if x is not None: s = s.to(dtype=x.dtype, device=x.device)
+    if s.ndim != 1 or len(s) < 2: raise ValueError(f"`{name}` must be a 1-D sequence of at least 2 noise levels, got shape {tuple(s.shape)}")
+    if not torch.isfinite(s).all(): raise ValueError(f"`{name}` must be finite, got {s.tolist()[:8]}{' ...' if len(s) > 8 else ''}")
+    if (s < 0).any(): raise ValueError(f"`{name}` are noise levels and must be >= 0, got {s.min().item()}")
+    if s[-1] != 0: raise ValueError(f"`{name}` must end at 0 (the clean sample), got last value {s[-1].item()}")
+    if not (s[1:] < s[:-1]).all(): raise ValueError(f"`{name}` must be strictly decreasing (from the noisiest level down to 0)")
+    return s
+
+def round_sigma(denoiser, sigma):
+    "`sigma` rounded by `denoiser.round_sigma` where the denoiser has one (EDM's convention), else unchanged"
+    r = getattr(denoiser, 'round_sigma', None)
+    return sigma if r is None else r(sigma)
+
+def sampler_start(denoiser, x:torch.Tensor, sigmas):
+    "The checks a sampler makes once at its entry: `x` a finite float tensor; `sigmas` valid, rounded by the denoiser, on x's device"
+    x = check_tensor(x, 'x', min_ndim=1)
+    s = check_sigmas(sigmas)
+    s = torch.cat([as_float64(round_sigma(denoiser, s[:-1])).to(s), s[-1:]])
+    try: return x, check_sigmas(s, x)
+    except ValueError as e: raise ValueError(f"{e} (after the denoiser's `round_sigma`; use fewer steps)") from None
+
+def denoise(denoiser, x:torch.Tensor, sigma, extra_args:dict|None=None) -> torch.Tensor:
+    "`denoiser(x, sigma, **extra_args)` with one `sigma` per sample; checks it returns x's shape"
+    out = denoiser(x, sigma * x.new_ones(x.shape[0]), **(extra_args or {}))
+    if not torch.is_tensor(out) or out.shape != x.shape:
+        raise ValueError(f"the denoiser must return a tensor of x's shape {tuple(x.shape)}, got {getattr(out, 'shape', type(out).__name__)}")
+    return out
+
+def sampler_range(n:int, progress:bool=False):
+    "`range(n)`, wrapped in a fastprogress bar when `progress`"
+    return progress_bar(range(n), leave=False) if progress else range(n)
+
 # %% ../nbs/00_core.ipynb #d656ac19
 def _to_unit(x, vrange):
+    if vrange is None: vrange = (0, 255) if x.dtype == torch.uint8 else (-1, 1)
     lo, hi = vrange
+    if not hi > lo: raise ValueError(f"`vrange` must be (low, high) with low < high, got {vrange!r}")
     return ((x.detach().float().cpu() - lo) / (hi - lo)).clamp(0, 1)
 
 def show_images(x:torch.Tensor,            # Images `[n, c, h, w]` with c = 1 or 3 (or `[n, h, w]`)
                 nrow:int|None=None,        # Images per row; default about sqrt(n)
                 title:str|None=None,       # Title above the grid
                 titles:list|None=None,     # One title per image
-                vrange=(-1, 1),            # The value range mapped to black .. white
+                vrange=None,               # (low, high) mapped to black .. white; default (0, 255) for uint8, else (-1, 1)
                 size:float=1.2,            # Inches per image
                 cmap='gray'):              # Colour map for 1-channel images
     "Show images as a titled grid; returns the matplotlib `Figure`"
@@ -129,7 +170,7 @@ def show_images(x:torch.Tensor,            # Images `[n, c, h, w]` with c = 1 or
     fig.tight_layout()
     return fig
 
-def save_images(x:torch.Tensor, path, nrow:int|None=None, vrange=(-1, 1),
+def save_images(x:torch.Tensor, path, nrow:int|None=None, vrange=None,
                 scale:int=1):   # Enlarge each pixel to `scale` x `scale` (nearest), for tiny images
     "Save images `[n, c, h, w]` as one PNG grid at `path`"
     from torchvision.utils import save_image
