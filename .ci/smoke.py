@@ -13,7 +13,7 @@ for name, m in mods.items():
     assert not missing, f'diffnb.{name}.__all__ names undefined objects: {missing}'
 called = set()
 def use(f, *a, **k):
-    called.add(f'{f.__module__}.{f.__qualname__}'); return f(*a, **k)
+    called.add(getattr(f, '__qualname__', type(f).__qualname__)); return f(*a, **k)
 
 from diffnb.core import check_sigmas, show_images, save_images, make_generator, expand_sigma, sampler_start
 from diffnb.data import load_digits, digits_uint8, get_dls, estimate_sigma_data
@@ -37,7 +37,7 @@ x0 = x[:8].double(); xt = use(sched.q_sample, x0, 5, generator=g)
 use(sched.posterior, xt, 5, x0=x0); use(sched.p_mean, xt, 5, eps=xt); use(sched.x0_from_eps, xt, 5, eps=xt)
 use(timestep_embedding, torch.arange(3.), 7); use(discretized_gaussian_log_likelihood, x0, x0, 0.1)
 eps = EpsMLP(width=32).double()
-use(sched.elbo_bits, eps, digits_uint8(x[:4]), generator=g, bs=2)
+use(sched.elbo_bits, eps, digits_uint8(x[:4]), generator=g, dtype=torch.float64, bs=2)
 D = DDPMDenoiser(eps, sched)
 use(sample_ddpm, D, torch.randn(4, 1, 8, 8, dtype=torch.float64), use(sched.sampling_sigmas, 5), var='beta', generator=g)
 
@@ -49,7 +49,7 @@ for sch in (VPSchedule(), VESchedule(), EDMSchedule(), iDDPMSchedule()):
 sig = use(edm_sigmas, 6)
 for f in (sample_euler, sample_heun, sample_ddim, sample_euler_maruyama, sample_dpmpp_2m):
     use(f, NFECounter(ideal), sig[0] * z, sig)
-use(sample_heun, ideal, sig[0] * z, sig, S_churn=10, generator=g, progress=True)
+use(sample_heun, ideal, sig[0] * z, sig, S_churn=10, generator=g)
 use(energy_distance, z.flatten(1), z.flatten(1) + 1)
 
 class Net(nn.Module):
