@@ -6,13 +6,15 @@ Docs: https://diffnb.github.io/diffnb/data.html.md"""
 
 # %% auto #0
 __all__ = ['load_digits', 'digits_uint8', 'read_idx', 'write_idx', 'data_dir', 'load_mnist', 'load_fashion_mnist',
-           'read_cifar_batch', 'load_cifar10', 'get_dls', 'estimate_sigma_data']
+           'read_cifar_batch', 'load_cifar10', 'TensorDL', 'get_dls', 'estimate_sigma_data']
 
 # %% ../nbs/01_data.ipynb #2c5977fc
 import gzip, os, pickle, tarfile
 from pathlib import Path
 import numpy as np
 import torch
+from torch.utils.data import TensorDataset
+from fastai.data.load import DataLoader
 from .core import check_int, check_tensor
 
 # %% ../nbs/01_data.ipynb #597e31bd
@@ -134,6 +136,16 @@ def load_cifar10(root=None, train:bool=True, download:bool=True):
     return _to_images(np.concatenate(data)), torch.from_numpy(np.concatenate(labels))
 
 # %% ../nbs/01_data.ipynb #825c5b91
+class TensorDL(DataLoader):
+    "A fastai `DataLoader` over a `TensorDataset` that indexes whole batches at once instead of collating item by item"
+    def __init__(self, dataset:TensorDataset, bs:int=64, **kwargs):
+        if not isinstance(dataset, TensorDataset): raise TypeError(f"`dataset` must be a torch TensorDataset, got {type(dataset).__name__}")
+        super().__init__(dataset, bs=check_int(bs, 'bs', min=1), **kwargs)
+    def create_batches(self, samps):
+        for idx in self.chunkify(samps):
+            idx = torch.as_tensor(list(idx), dtype=torch.long)
+            yield tuple(t[idx] for t in self.dataset.tensors)
+
 def get_dls(images:torch.Tensor,          # `[n, c, h, w]`
             labels:torch.Tensor|None=None, # `[n]`; zeros if `None`
             bs:int=128,                    # Batch size
@@ -141,9 +153,8 @@ def get_dls(images:torch.Tensor,          # `[n, c, h, w]`
             seed:int=42,                   # Seed of the split
             device=None,                   # Device batches are moved to (fastai's default if `None`)
             **kwargs):                     # Passed to `DataLoaders.from_dsets`
-    "fastai `DataLoaders` over `(images, labels)` with a seeded random split"
+    "fastai `DataLoaders` of `TensorDL`s over `(images, labels)` with a seeded random split"
     from fastai.data.core import DataLoaders
-    from torch.utils.data import TensorDataset
     images = check_tensor(images, 'images', ndim=4)
     n = images.shape[0]
     labels = torch.zeros(n, dtype=torch.long) if labels is None else labels
@@ -153,8 +164,8 @@ def get_dls(images:torch.Tensor,          # `[n, c, h, w]`
     idx = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     nv = max(1, int(round(n * valid_pct)))
     tr, va = idx[nv:], idx[:nv]
-    return DataLoaders.from_dsets(TensorDataset(images[tr], labels[tr]), TensorDataset(images[va], labels[va]),
-                                  bs=bs, device=device, **kwargs)
+    return DataLoaders(TensorDL(TensorDataset(images[tr], labels[tr]), bs=bs, shuffle=True, drop_last=True, device=device, **kwargs),
+                       TensorDL(TensorDataset(images[va], labels[va]), bs=bs, shuffle=False, device=device, **kwargs), device=device)
 
 # %% ../nbs/01_data.ipynb #89640e61
 def estimate_sigma_data(images:torch.Tensor, max_n:int=10_000, seed:int=0) -> float:
