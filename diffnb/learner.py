@@ -9,7 +9,7 @@ __all__ = ['FORMULATIONS', 'DDPMLoss', 'weighted_mse', 'NonFiniteLossError', 'Di
            'diffusion_learner', 'EMA', 'DeviceMixedPrecision', 'save_checkpoint', 'latest_checkpoint',
            'load_checkpoint', 'CheckpointCallback', 'SampleGrid']
 
-# %% ../nbs/09_learner.ipynb #51d304ac
+# %% ../nbs/09_learner.ipynb #2ce774aa
 import copy, json, os, random, shutil
 from pathlib import Path
 import numpy as np
@@ -28,7 +28,7 @@ from .ode import edm_sigmas
 from .ddpm import DDPMSchedule, DDPMDenoiser
 from .precond import DiffusionLoss, EDMPrecond, VPPrecond, VEPrecond, iDDPMPrecond, EDMLoss, VPLoss, VELoss
 
-# %% ../nbs/09_learner.ipynb #83ab79d1
+# %% ../nbs/09_learner.ipynb #7fa17f9f
 class DDPMLoss(DiffusionLoss):
     "DDPM's L_simple (Ho et al. 2020, Eq. 14) as a Table 1 loss: sigma uniform over the schedule's T levels, lambda = 1/sigma^2"
     def __init__(self, sched:DDPMSchedule|None=None): self.sched = DDPMSchedule.linear() if sched is None else sched
@@ -39,7 +39,7 @@ class DDPMLoss(DiffusionLoss):
     def weight(self, sigma): return 1 / sigma**2
     def __repr__(self): return f'DDPMLoss({self.sched!r})'
 
-# %% ../nbs/09_learner.ipynb #6eef4cb5
+# %% ../nbs/09_learner.ipynb #71ebdeef
 def weighted_mse(pred:torch.Tensor, y:torch.Tensor, w:torch.Tensor) -> torch.Tensor:
     "mean of w(sigma) ||pred - y||^2 per element, `w` one weight per sample; computed in float32 or wider"
     return (append_dims(w, y.ndim) * (pred.float() - y.float())**2).mean()
@@ -80,7 +80,7 @@ class DiffusionCallback(Callback):
                                      f"(training step {self.train_iter + 1}); stopped before the optimiser step, so the weights are those of the "
                                      "last finite step and no checkpoint was written from bad weights. Lower the learning rate or check the data.")
 
-# %% ../nbs/09_learner.ipynb #f35ef69b
+# %% ../nbs/09_learner.ipynb #bbf52f63
 FORMULATIONS = ('edm', 'vp', 've', 'iddpm', 'ddpm')
 
 def setup_formulation(formulation:str, net:nn.Module, sigma_data:float=0.5):
@@ -101,7 +101,7 @@ def diffusion_learner(dls, denoiser:nn.Module, loss:DiffusionLoss, cond:bool=Fal
     cbs = [DiffusionCallback(loss, cond=cond, seed=seed)] + list(cbs or [])
     return Learner(dls, denoiser, loss_func=weighted_mse, cbs=cbs, **kwargs)
 
-# %% ../nbs/09_learner.ipynb #54194ce9
+# %% ../nbs/09_learner.ipynb #a1b9cc60
 class EMA(Callback):
     "EDM's exponential moving average of the weights: half-life in images seen, with ramp-up; `ema_model` is the averaged denoiser"
     order = 60                                              # after the optimiser step (MixedPrecision may cancel a step)
@@ -127,7 +127,7 @@ class EMA(Callback):
         for be, bm in zip(self.ema_model.buffers(), self.learn.model.buffers()): be.copy_(bm)
         self.nimg += bs
 
-# %% ../nbs/09_learner.ipynb #b6c5825f
+# %% ../nbs/09_learner.ipynb #cfd63103
 class DeviceMixedPrecision(MixedPrecision):
     "fastai's `MixedPrecision` with autocast and gradient scaling on the model's device (fastai 2.8 hard-codes 'cuda')"
     def before_fit(self):
@@ -146,7 +146,7 @@ def to_precision(self:Learner, precision:str='bf16'):
     if precision != 'fp32': self.add_cb(DeviceMixedPrecision(amp_mode=precision))
     return self
 
-# %% ../nbs/09_learner.ipynb #9ba1d87f
+# %% ../nbs/09_learner.ipynb #73756f3a
 def _rng_state(learn) -> dict:
     st = dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate(),
               dls=[getattr(dl, 'rng', random.Random()).getstate() for dl in learn.dls.loaders])
@@ -237,14 +237,14 @@ class CheckpointCallback(Callback):
     order = 65                                            # after EMA's update
     def __init__(self, path, every:int=1, config:dict|None=None, keep:int=2):
         self.path, self.every, self.config, self.keep = Path(path), check_int(every, 'every', min=1), config, check_int(keep, 'keep', min=1)
-    def before_epoch(self): self._trained = False
-    def after_train(self): self._trained = True         # skipped epochs (start_epoch) never reach here
+        self._trained = False
+    def after_train(self): self._trained = True         # epochs skipped by `start_epoch` never get here
     def after_epoch(self):
-        done = self.epoch + 1
-        if self._trained and _rank() == 0 and (done % self.every == 0 or done == self.n_epoch):
+        done, trained, self._trained = self.epoch + 1, self._trained, False
+        if trained and _rank() == 0 and (done % self.every == 0 or done == self.n_epoch):
             save_checkpoint(self.learn, self.path, done, self.config, self.keep)
 
-# %% ../nbs/09_learner.ipynb #c4329665
+# %% ../nbs/09_learner.ipynb #5763d7a1
 @patch
 def _broadcast(self:DistributedDL, t, rank):
     "Broadcast `t` from `rank`: fastai's method, with the tensor on CUDA only for the NCCL backend (gloo runs on CPU)"
@@ -253,7 +253,7 @@ def _broadcast(self:DistributedDL, t, rank):
     torch.distributed.broadcast(t, rank)
     return t.cpu().tolist()
 
-# %% ../nbs/09_learner.ipynb #afa6864c
+# %% ../nbs/09_learner.ipynb #17fe0493
 class SampleGrid(Callback):
     "Save a grid of samples every `every` epochs (fixed seed; EMA weights if an `EMA` callback is present); rank 0 only"
     order = 70
@@ -264,9 +264,8 @@ class SampleGrid(Callback):
         from diffnb.sampling import sample_heun
         self.path, self.every, self.n, self.seed, self.scale = Path(path), check_int(every, 'every', min=1), check_int(n, 'n', min=1), seed, scale
         self.sigmas = edm_sigmas(check_int(steps, 'steps', min=1), sigma_min, sigma_max)
-        self.sampler, self.class_labels, self.shape, self.files = sampler or sample_heun, class_labels, None, []
-    def before_epoch(self): self._trained = False
-    def after_train(self): self._trained = True
+        self.sampler, self.class_labels, self.shape, self.files, self._trained = sampler or sample_heun, class_labels, None, [], False
+    def after_train(self): self._trained = True         # epochs skipped by `start_epoch` never get here
     def before_batch(self):
         if self.shape is None: self.shape = tuple(self.xb[0].shape[1:])
     @torch.no_grad()
@@ -281,8 +280,8 @@ class SampleGrid(Callback):
         try: return self.sampler(D.eval(), sig[0] * z, sig, extra_args=extra)
         finally: D.train(was_training)
     def after_epoch(self):
-        done = self.epoch + 1
-        if self._trained and _rank() == 0 and (done % self.every == 0 or done == self.n_epoch):
+        done, trained, self._trained = self.epoch + 1, self._trained, False
+        if trained and _rank() == 0 and (done % self.every == 0 or done == self.n_epoch):
             self.path.mkdir(parents=True, exist_ok=True)
             f = self.path / f'samples-{done:05d}.png'
             save_images(self.draw().clamp(-1, 1), f, scale=self.scale)
