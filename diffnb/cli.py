@@ -8,7 +8,7 @@ Docs: https://diffnb.github.io/diffnb/cli.html.md"""
 __all__ = ['DATASETS', 'SAMPLERS', 'SIGMA_RANGE', 'MLPNet', 'presets', 'make_net', 'load_data', 'train_parser', 'train_main',
            'sample_parser', 'sample_main']
 
-# %% ../nbs/11_cli.ipynb #7458f31b
+# %% ../nbs/11_cli.ipynb #6de10bf5
 import argparse, json, signal, sys, threading, time
 from contextlib import nullcontext
 from pathlib import Path
@@ -25,7 +25,7 @@ from .sampling import sample_euler, sample_heun, sample_ddim, sample_euler_maruy
 from .learner import (FORMULATIONS, setup_formulation, diffusion_learner, EMA, CheckpointCallback, SampleGrid,
                             NonFiniteLossError, latest_checkpoint, load_checkpoint)
 
-# %% ../nbs/11_cli.ipynb #858ff88e
+# %% ../nbs/11_cli.ipynb #b8d941e4
 DATASETS = ('digits', 'mnist', 'fashion', 'cifar10')
 SAMPLERS = dict(heun=sample_heun, euler=sample_euler, ddim=sample_ddim, dpmpp_2m=sample_dpmpp_2m,
                 euler_maruyama=sample_euler_maruyama, ddpm=sample_ddpm)
@@ -41,7 +41,7 @@ def presets() -> tuple:
     "Names `make_net` accepts"
     try:
         from diffnb import models
-        return ('mlp',) + tuple(getattr(models, 'PRESETS', ()))
+        return ('mlp',) + tuple(models.UNET_PRESETS)
     except ImportError: return ('mlp',)
 
 def make_net(preset:str, shape, n_classes:int|None=None) -> nn.Module:
@@ -50,7 +50,7 @@ def make_net(preset:str, shape, n_classes:int|None=None) -> nn.Module:
     c, h, w = shape
     if preset == 'mlp':
         if n_classes: raise ValueError("the 'mlp' preset has no class conditioning; use a U-Net preset")
-        return MLPNet(shape=tuple(shape), width=512 if h * w <= 64 else 1024)
+        return MLPNet(shape=tuple(shape), width=256 if h * w <= 64 else 1024)
     from diffnb.models import unet_preset
     return unet_preset(preset, img_size=h, in_channels=c, n_classes=n_classes)
 
@@ -62,7 +62,7 @@ def load_data(name:str, root=None):
     from fastai.distributed import num_distrib, rank0_first
     return rank0_first(f, root=root) if num_distrib() > 1 else f(root=root)
 
-# %% ../nbs/11_cli.ipynb #d7d2e465
+# %% ../nbs/11_cli.ipynb #f9b7052b
 class _Parser(argparse.ArgumentParser):
     def error(self, message): _fail(self.prog, message)
 
@@ -115,7 +115,7 @@ def _check_train_args(a):
     out = Path(a.out)
     if out.exists() and not out.is_dir(): raise ValueError(f"--out {out} is a file; give a folder")
 
-# %% ../nbs/11_cli.ipynb #1691b0da
+# %% ../nbs/11_cli.ipynb #ba0047f2
 def _train(a) -> dict:
     _check_train_args(a)
     out, t0 = Path(a.out), time.time()
@@ -181,7 +181,7 @@ def train_main(argv=None):
     finally:
         if main: signal.signal(signal.SIGTERM, old)
 
-# %% ../nbs/11_cli.ipynb #bad0cb64
+# %% ../nbs/11_cli.ipynb #d74f3de1
 def sample_parser() -> argparse.ArgumentParser:
     p = _Parser(prog='diffnb-sample', description="Draw samples from a diffnb checkpoint")
     a = p.add_argument
