@@ -61,7 +61,7 @@ for L in (VPLoss, VELoss, EDMLoss): use(L(), EDMPrecond(Net()), x[:4], generator
 
 ls = torch.linspace(-5, 5, 11, dtype=torch.float64)
 for gf in (S.gamma_linear, S.gamma_cosine, S.gamma_sigmoid):
-    use(S.p_train_log_sigma, gf, ls); use(S.gamma_sigmas, 5, gf)
+    use(S.p_train_log_sigma, gf, ls); use(S.gamma_sigmas, 5, gf); use(S.sigma_range, gf); use(S.t_from_sigma, gf, 1.)
 gam = use(S.gamma_cosine, torch.linspace(0.1, 0.9, 5))
 use(S.sigma_from_gamma, gam); use(S.gamma_from_sigma, 1.); use(S.logsnr_from_sigma, 1.); use(S.logsnr_from_gamma, gam)
 use(S.scale_input, x[:5], gam, torch.randn(5, 1, 8, 8, generator=g), scale=0.5)

@@ -6,7 +6,7 @@ Docs: https://diffnb.github.io/diffnb/noise_schedules.html.md"""
 
 # %% auto #0
 __all__ = ['gamma_linear', 'gamma_sigmoid', 'gamma_cosine', 'sigma_from_gamma', 'gamma_from_sigma', 'logsnr_from_sigma',
-           'logsnr_from_gamma', 'scale_input', 'p_train_log_sigma', 't_from_sigma', 'gamma_sigmas']
+           'logsnr_from_gamma', 'scale_input', 'sigma_range', 't_from_sigma', 'p_train_log_sigma', 'gamma_sigmas']
 
 # %% ../nbs/07_noise_schedules.ipynb #2188b72e
 import math
@@ -14,38 +14,57 @@ import torch
 from .core import check_positive, check_int, as_float64 as _t
 
 # %% ../nbs/07_noise_schedules.ipynb #3bae4c01
-def gamma_linear(t, clip_min:float=1e-9):
-    "Chen's simple linear schedule gamma(t) = 1 - t (not DDPM's linear betas)"
-    return (1 - _t(t)).clamp(clip_min, 1.)
+def _check_clip(clip_min):
+    clip_min = check_positive(clip_min, 'clip_min')
+    if clip_min >= 1: raise ValueError(f"`clip_min` must be in (0, 1), got {clip_min}")
+    return clip_min
 
-def gamma_sigmoid(t, start:float=-3., end:float=3., tau:float=1., clip_min:float=1e-9):
+def gamma_linear(t,                    # Time(s) in [0, 1]
+                 clip_min:float=1e-9): # Smallest gamma; it caps sigma at sqrt((1 - clip_min) / clip_min)
+    "Chen's simple linear schedule gamma(t) = 1 - t (not DDPM's linear betas)"
+    return (1 - _t(t)).clamp(_check_clip(clip_min), 1.)
+
+def gamma_sigmoid(t,                    # Time(s) in [0, 1]
+                  start:float=-3.,      # Sigmoid argument (times tau) at t = 0 ...
+                  end:float=3.,         # ... and at t = 1; start < end
+                  tau:float=1.,         # Temperature
+                  clip_min:float=1e-9): # Smallest gamma
     "Chen's sigmoid schedule (Algorithm 1): a piece of sigmoid((t (end - start) + start) / tau), rescaled to 1 .. 0"
-    t, tau = _t(t), check_positive(tau, 'tau')
+    t, tau, clip_min = _t(t), check_positive(tau, 'tau'), _check_clip(clip_min)
+    if not start < end: raise ValueError(f"`start` ({start}) must be smaller than `end` ({end})")
     v_start, v_end = torch.sigmoid(torch.tensor(start / tau, dtype=torch.float64)), torch.sigmoid(torch.tensor(end / tau, dtype=torch.float64))
     out = torch.sigmoid((t * (end - start) + start) / tau)
     return ((v_end.to(out) - out) / (v_end - v_start).to(out)).clamp(clip_min, 1.)
 
-def gamma_cosine(t, start:float=0., end:float=1., tau:float=1., clip_min:float=1e-9):
+def gamma_cosine(t,                    # Time(s) in [0, 1]
+                 start:float=0.,       # Fraction of the quarter period at t = 0 ...
+                 end:float=1.,         # ... and at t = 1; 0 <= start < end <= 1
+                 tau:float=1.,         # Temperature: the cosine is raised to the power 2 tau
+                 clip_min:float=1e-9): # Smallest gamma
     "Chen's cosine schedule (Algorithm 1): a piece of cos((t (end - start) + start) pi/2)^(2 tau), rescaled to 1 .. 0"
-    t, tau = _t(t), check_positive(tau, 'tau')
+    t, tau, clip_min = _t(t), check_positive(tau, 'tau'), _check_clip(clip_min)
+    if not 0 <= start < end <= 1: raise ValueError(f"`start` and `end` must satisfy 0 <= start < end <= 1, got start={start}, end={end}")
     v_start, v_end = math.cos(start * math.pi / 2) ** (2 * tau), math.cos(end * math.pi / 2) ** (2 * tau)
     out = torch.cos((t * (end - start) + start) * math.pi / 2).clamp(min=0) ** (2 * tau)
     return ((v_end - out) / (v_end - v_start)).clamp(clip_min, 1.)
 
-def sigma_from_gamma(gamma, scale:float=1.):
+def sigma_from_gamma(gamma,           # gamma(t) in (0, 1]
+                     scale:float=1.): # Input scaling b
     "EDM's noise level of x_t / (b sqrt(gamma)): sqrt((1 - gamma) / gamma) / b"
     gamma = _t(gamma)
     return ((1 - gamma) / gamma).sqrt() / check_positive(scale, 'scale')
 
-def gamma_from_sigma(sigma, scale:float=1.):
+def gamma_from_sigma(sigma,           # Noise level(s) >= 0
+                     scale:float=1.): # Input scaling b
     "Inverse of `sigma_from_gamma`: 1 / (1 + (b sigma)^2)"
     return 1 / (1 + (check_positive(scale, 'scale') * _t(sigma))**2)
 
-def logsnr_from_sigma(sigma):
+def logsnr_from_sigma(sigma): # Noise level(s) > 0
     "log signal-to-noise ratio of x_0 + sigma eps: -2 log sigma"
     return -2 * torch.log(_t(sigma))
 
-def logsnr_from_gamma(gamma, scale:float=1.):
+def logsnr_from_gamma(gamma,           # gamma(t) in (0, 1)
+                      scale:float=1.): # Input scaling b
     "log(gamma / (1 - gamma)) + 2 log b"
     gamma = _t(gamma)
     return torch.log(gamma / (1 - gamma)) + 2 * math.log(check_positive(scale, 'scale'))
@@ -59,31 +78,60 @@ def scale_input(x0:torch.Tensor, gamma, eps:torch.Tensor, scale:float=1., normal
     return x / x.flatten(1).std(1).view(-1, *[1] * (x0.ndim - 1)) if normalize else x
 
 # %% ../nbs/07_noise_schedules.ipynb #d0ca8dbd
-def p_train_log_sigma(gamma_fn, log_sigma, scale:float=1., n_grid:int=200_001):
-    "Density of ln sigma when t ~ U(0, 1) and sigma = sigma_from_gamma(gamma_fn(t), scale), on the points `log_sigma`"
-    tg = torch.linspace(0, 1, n_grid, dtype=torch.float64)[1:-1]
-    ls = torch.log(sigma_from_gamma(gamma_fn(tg), scale))
-    keep = torch.isfinite(ls)
-    tg, ls = tg[keep], ls[keep]
-    dens = 1 / torch.gradient(ls, spacing=(tg,))[0].abs()
-    order = torch.argsort(ls)
-    return torch.from_numpy(np.interp(_t(log_sigma).numpy(), ls[order].numpy(), dens[order].numpy(), left=0., right=0.))
+def sigma_range(gamma_fn,        # A decreasing gamma(t) such as `gamma_cosine`
+                scale:float=1.): # Input scaling b
+    "The noise levels (sigma at t = 0, sigma at t = 1) that `gamma_fn` reaches; the top one is set by its clip"
+    lo, hi = sigma_from_gamma(gamma_fn(torch.tensor([0., 1.], dtype=torch.float64)), scale).tolist()
+    if not lo < hi: raise ValueError(f"`gamma_fn` must decrease from t = 0 to t = 1 (its sigma goes from {lo} to {hi})")
+    return lo, hi
 
-# %% ../nbs/07_noise_schedules.ipynb #6c9f8a11
-def t_from_sigma(gamma_fn, sigma:float, scale:float=1., iters:int=100) -> float:
-    "The t in [0, 1] where sigma_from_gamma(gamma_fn(t), scale) = sigma (bisection; gamma must decrease in t)"
-    lo, hi = 0., 1.
+def _bisect_t(gamma_fn, sigma, scale, iters=100):
+    "Elementwise: the first t where sigma_from_gamma(gamma_fn(t), scale) reaches `sigma` (float64, inside the range)"
+    lo, hi = torch.zeros_like(sigma), torch.ones_like(sigma)
     for _ in range(iters):
         mid = (lo + hi) / 2
-        if sigma_from_gamma(gamma_fn(torch.tensor(mid, dtype=torch.float64)), scale).item() < sigma: lo = mid
-        else: hi = mid
+        below = sigma_from_gamma(gamma_fn(mid), scale) < sigma
+        lo, hi = torch.where(below, mid, lo), torch.where(below, hi, mid)
     return (lo + hi) / 2
 
-def gamma_sigmas(n:int, gamma_fn=gamma_cosine, sigma_min:float=0.002, sigma_max:float=80., scale:float=1.,
-                 dtype=torch.float64) -> torch.Tensor:
+def t_from_sigma(gamma_fn,        # A decreasing gamma(t)
+                 sigma,           # Noise level(s) inside `sigma_range(gamma_fn, scale)`
+                 scale:float=1.) -> torch.Tensor: # Input scaling b
+    "The t in [0, 1] where sigma_from_gamma(gamma_fn(t), scale) = sigma (bisection, elementwise); also P(sigma <= sigma) under t ~ U(0, 1)"
+    lo, hi = sigma_range(gamma_fn, scale)
+    sigma = _t(sigma).to(torch.float64)
+    if not ((sigma >= lo) & (sigma <= hi)).all():
+        raise ValueError(f"`sigma` must be in [{lo:.6g}, {hi:.6g}], the range this gamma_fn reaches with scale={scale}, got {sigma}")
+    return _bisect_t(gamma_fn, sigma, scale)
+
+def p_train_log_sigma(gamma_fn,        # A decreasing gamma(t) written with torch ops (it is differentiated)
+                      log_sigma,       # Points ln sigma at which to evaluate the density
+                      scale:float=1.) -> torch.Tensor: # Input scaling b
+    "Density of ln sigma when t ~ U(0, 1) and sigma = sigma_from_gamma(gamma_fn(t), scale): 1 / |d ln sigma / dt| (0 outside the range)"
+    lo, hi = sigma_range(gamma_fn, scale)
+    ls = _t(log_sigma).to(torch.float64)
+    inside = (ls.exp() > lo) & (ls.exp() < hi)
+    t = _bisect_t(gamma_fn, ls.exp().clamp(lo, hi), scale)
+    with torch.inference_mode(False), torch.enable_grad():
+        t = t.detach().clone().requires_grad_()
+        dlog = torch.autograd.grad(torch.log(sigma_from_gamma(gamma_fn(t), scale)).sum(), t)[0]
+    return torch.where(inside, 1 / dlog.abs(), torch.zeros_like(ls))
+
+# %% ../nbs/07_noise_schedules.ipynb #6c9f8a11
+def gamma_sigmas(n:int,                  # Number of nonzero levels; returns n + 1
+                 gamma_fn=gamma_cosine,  # A decreasing gamma(t)
+                 sigma_min:float=0.002,  # Smallest nonzero level
+                 sigma_max:float=80.,    # Largest level, at most `sigma_range(gamma_fn, scale)[1]`
+                 scale:float=1.,         # Input scaling b
+                 dtype=torch.float64, device='cpu') -> torch.Tensor:
     "n noise levels from a uniform t grid through `gamma_fn`, from sigma_max down to sigma_min, then 0"
     n = check_int(n, 'n', min=1)
-    t_hi, t_lo = t_from_sigma(gamma_fn, sigma_max, scale), t_from_sigma(gamma_fn, sigma_min, scale)
-    tg = torch.linspace(t_hi, t_lo, n, dtype=torch.float64)
-    s = sigma_from_gamma(gamma_fn(tg), scale)
-    return torch.cat([s, s.new_zeros(1)]).to(dtype)
+    sigma_min, sigma_max = check_positive(sigma_min, 'sigma_min'), check_positive(sigma_max, 'sigma_max')
+    if sigma_min >= sigma_max: raise ValueError(f"`sigma_min` ({sigma_min}) must be smaller than `sigma_max` ({sigma_max})")
+    lo, hi = sigma_range(gamma_fn, scale)
+    if sigma_max > hi: raise ValueError(f"`sigma_max` must be <= {hi:.6g}, the largest sigma this gamma_fn reaches with scale={scale} "
+                                        f"(gamma is clipped at its clip_min), got {sigma_max}")
+    if sigma_min < lo: raise ValueError(f"`sigma_min` must be >= {lo:.6g}, the smallest sigma this gamma_fn reaches with scale={scale}, got {sigma_min}")
+    t_hi, t_lo = _bisect_t(gamma_fn, torch.tensor([sigma_max, sigma_min], dtype=torch.float64), scale).tolist()
+    s = sigma_from_gamma(gamma_fn(torch.linspace(t_hi, t_lo, n, dtype=torch.float64)), scale)
+    return torch.cat([s, s.new_zeros(1)]).to(dtype=dtype, device=device)
