@@ -41,10 +41,16 @@ class ODESchedule:
         return self.sigma(self.time_steps(n))
     def __repr__(self): return f'{type(self).__name__}({", ".join(f"{k}={v}" for k, v in vars(self).items() if not k.startswith("_"))})'
 
+def _check_range(sigma_min, sigma_max):
+    sigma_min, sigma_max = check_positive(sigma_min, 'sigma_min'), check_positive(sigma_max, 'sigma_max')
+    if sigma_min >= sigma_max: raise ValueError(f"`sigma_min` ({sigma_min}) must be smaller than `sigma_max` ({sigma_max})")
+    return sigma_min, sigma_max
+
 class VPSchedule(ODESchedule):
     "Variance preserving (Song et al. 2021), EDM Table 1 column 1"
     def __init__(self, beta_d:float=19.9, beta_min:float=0.1, eps_s:float=1e-3):
         self.beta_d, self.beta_min, self.eps_s = check_positive(beta_d, 'beta_d'), check_positive(beta_min, 'beta_min'), check_positive(eps_s, 'eps_s')
+        if self.eps_s >= 1: raise ValueError(f"`eps_s` must be < 1 (the last time step before 0), got {eps_s}")
     def _e(self, t): t = _t(t); return 0.5 * self.beta_d * t**2 + self.beta_min * t
     def sigma(self, t): return torch.expm1(self._e(t)).sqrt()
     def sigma_deriv(self, t):
@@ -62,7 +68,7 @@ class VPSchedule(ODESchedule):
 class VESchedule(ODESchedule):
     "Variance exploding (Song et al. 2021), EDM Table 1 column 2: sigma(t) = sqrt(t)"
     def __init__(self, sigma_min:float=0.02, sigma_max:float=100.):
-        self.sigma_min, self.sigma_max = check_positive(sigma_min, 'sigma_min'), check_positive(sigma_max, 'sigma_max')
+        self.sigma_min, self.sigma_max = _check_range(sigma_min, sigma_max)
     def sigma(self, t): return _t(t).sqrt()
     def sigma_deriv(self, t): return 0.5 / _t(t).sqrt()
     def sigma_inv(self, sigma): return _t(sigma)**2
@@ -75,7 +81,7 @@ class VESchedule(ODESchedule):
 class EDMSchedule(ODESchedule):
     "EDM, Table 1 column 4: sigma(t) = t, s(t) = 1, time steps of Eq. 5"
     def __init__(self, sigma_min:float=0.002, sigma_max:float=80., rho:float=7.):
-        self.sigma_min, self.sigma_max, self.rho = sigma_min, sigma_max, rho
+        (self.sigma_min, self.sigma_max), self.rho = _check_range(sigma_min, sigma_max), check_positive(rho, 'rho')
     def sigma(self, t): return _t(t).clone()
     def sigma_deriv(self, t): return torch.ones_like(_t(t))
     def sigma_inv(self, sigma): return _t(sigma).clone()
@@ -84,7 +90,7 @@ class EDMSchedule(ODESchedule):
 class iDDPMSchedule(EDMSchedule):
     "iDDPM + DDIM (Nichol & Dhariwal 2021), Table 1 column 3: sigma(t) = t over the cosine schedule's discrete levels u_j"
     def __init__(self, M:int=1000, C_1:float=0.001, C_2:float=0.008, j_0:int=8):
-        self.M, self.C_1, self.C_2, self.j_0 = check_int(M, 'M', min=2), C_1, C_2, check_int(j_0, 'j_0', min=0)
+        self.M, self.C_1, self.C_2, self.j_0 = check_int(M, 'M', min=2), check_positive(C_1, 'C_1'), check_positive(C_2, 'C_2', strict=False), check_int(j_0, 'j_0', min=0)
         if j_0 >= M - 1: raise ValueError(f"`j_0` must be < M - 1 = {M - 1}, got {j_0}")
         ab = lambda j: math.sin(0.5 * math.pi * j / (M * (C_2 + 1))) ** 2
         u = [0.] * (M + 1)
@@ -116,8 +122,10 @@ def sample_ode(denoiser, x:torch.Tensor,  # The sample at noise level sigmas[0],
                progress:bool=False) -> torch.Tensor:
     "EDM Algorithm 1 for any sigma(t), s(t): Heun (or Euler) at the times t_i = sigma^-1(sigmas[i]). NFE = 2N - 1 (Heun) or N"
     sched = EDMSchedule() if sched is None else sched
+    if not isinstance(sched, ODESchedule): raise TypeError(f"`sched` must be an ODESchedule such as VPSchedule() or EDMSchedule(), got {type(sched).__name__}")
     x, sigmas = sampler_start(denoiser, x, sigmas)
-    ts = sched.sigma_inv(sigmas.detach().double().cpu())             # on the host: control flow makes no device sync
+    host = sigmas.detach().double().cpu()                               # on the host: control flow makes no device sync
+    ts = sched.sigma_inv(host)
     x = x * sched.s(ts[0]).to(x)                                       # Algorithm 1 runs on the scaled x = s(t) x_hat
     for i in sampler_range(len(ts) - 1, progress):
         t, t_next = ts[i], ts[i + 1]
@@ -126,7 +134,7 @@ def sample_ode(denoiser, x:torch.Tensor,  # The sample at noise level sigmas[0],
             s = sched.s(t)
             callback(dict(i=i, x=x / s.to(x), sigma=sigmas[i], sigma_next=sigmas[i + 1], denoised=D, t=t, s=s))
         x_next = x + (t_next - t).item() * d
-        if heun and ts[i + 1] != 0:                                # sigma(0) = 0: the last step stays Euler
+        if heun and host[i + 1] != 0:                              # sigma(t_N) = 0: the last step stays Euler (line 6)
             d2, _ = ode_derivative(denoiser, x_next, t_next, sched, extra_args)
             x_next = x + (t_next - t).item() * (d + d2) / 2
         x = x_next

@@ -1,4 +1,4 @@
-"""Euler, Heun (EDM Algorithms 1-2), Euler-Maruyama, DDIM, DDPM and DPM-Solver++(2M), all over noise levels, all taking any denoiser `D(x, sigma)`.
+"""Euler, Heun (EDM Algorithms 1-2), Euler-Maruyama, DDIM (eta = 1: DDPM's ancestral step) and DPM-Solver++(2M), all over noise levels, all taking any denoiser `D(x, sigma)`.
 
 Docs: https://diffnb.github.io/diffnb/samplers.html.md"""
 
