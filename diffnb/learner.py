@@ -9,7 +9,7 @@ __all__ = ['FORMULATIONS', 'DDPMLoss', 'weighted_mse', 'NonFiniteLossError', 'Di
            'diffusion_learner', 'EMA', 'DeviceMixedPrecision', 'save_checkpoint', 'latest_checkpoint',
            'load_checkpoint', 'CheckpointCallback', 'SampleGrid']
 
-# %% ../nbs/09_learner.ipynb #2ce774aa
+# %% ../nbs/09_learner.ipynb #8000be18
 import copy, json, os, random, shutil
 from pathlib import Path
 import numpy as np
@@ -28,7 +28,7 @@ from .ode import edm_sigmas
 from .ddpm import DDPMSchedule, DDPMDenoiser
 from .precond import DiffusionLoss, EDMPrecond, VPPrecond, VEPrecond, iDDPMPrecond, EDMLoss, VPLoss, VELoss
 
-# %% ../nbs/09_learner.ipynb #7fa17f9f
+# %% ../nbs/09_learner.ipynb #10196edf
 class DDPMLoss(DiffusionLoss):
     "DDPM's L_simple (Ho et al. 2020, Eq. 14) as a Table 1 loss: sigma uniform over the schedule's T levels, lambda = 1/sigma^2"
     def __init__(self, sched:DDPMSchedule|None=None): self.sched = DDPMSchedule.linear() if sched is None else sched
@@ -39,7 +39,7 @@ class DDPMLoss(DiffusionLoss):
     def weight(self, sigma): return 1 / sigma**2
     def __repr__(self): return f'DDPMLoss({self.sched!r})'
 
-# %% ../nbs/09_learner.ipynb #71ebdeef
+# %% ../nbs/09_learner.ipynb #55fb2ab5
 def weighted_mse(pred:torch.Tensor, y:torch.Tensor, w:torch.Tensor) -> torch.Tensor:
     "mean of w(sigma) ||pred - y||^2 per element, `w` one weight per sample; computed in float32 or wider"
     return (append_dims(w, y.ndim) * (pred.float() - y.float())**2).mean()
@@ -80,7 +80,7 @@ class DiffusionCallback(Callback):
                                      f"(training step {self.train_iter + 1}); stopped before the optimiser step, so the weights are those of the "
                                      "last finite step and no checkpoint was written from bad weights. Lower the learning rate or check the data.")
 
-# %% ../nbs/09_learner.ipynb #bbf52f63
+# %% ../nbs/09_learner.ipynb #6cbf0376
 FORMULATIONS = ('edm', 'vp', 've', 'iddpm', 'ddpm')
 
 def setup_formulation(formulation:str, net:nn.Module, sigma_data:float=0.5):
@@ -101,7 +101,7 @@ def diffusion_learner(dls, denoiser:nn.Module, loss:DiffusionLoss, cond:bool=Fal
     cbs = [DiffusionCallback(loss, cond=cond, seed=seed)] + list(cbs or [])
     return Learner(dls, denoiser, loss_func=weighted_mse, cbs=cbs, **kwargs)
 
-# %% ../nbs/09_learner.ipynb #a1b9cc60
+# %% ../nbs/09_learner.ipynb #965d5717
 class EMA(Callback):
     "EDM's exponential moving average of the weights: half-life in images seen, with ramp-up; `ema_model` is the averaged denoiser"
     order = 60                                              # after the optimiser step (MixedPrecision may cancel a step)
@@ -127,7 +127,7 @@ class EMA(Callback):
         for be, bm in zip(self.ema_model.buffers(), self.learn.model.buffers()): be.copy_(bm)
         self.nimg += bs
 
-# %% ../nbs/09_learner.ipynb #cfd63103
+# %% ../nbs/09_learner.ipynb #6e61d938
 class DeviceMixedPrecision(MixedPrecision):
     "fastai's `MixedPrecision` with autocast and gradient scaling on the model's device (fastai 2.8 hard-codes 'cuda')"
     def before_fit(self):
@@ -146,7 +146,7 @@ def to_precision(self:Learner, precision:str='bf16'):
     if precision != 'fp32': self.add_cb(DeviceMixedPrecision(amp_mode=precision))
     return self
 
-# %% ../nbs/09_learner.ipynb #73756f3a
+# %% ../nbs/09_learner.ipynb #a0479621
 def _rng_state(learn) -> dict:
     st = dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate(),
               dls=[getattr(dl, 'rng', random.Random()).getstate() for dl in learn.dls.loaders])
@@ -244,7 +244,7 @@ class CheckpointCallback(Callback):
         if trained and _rank() == 0 and (done % self.every == 0 or done == self.n_epoch):
             save_checkpoint(self.learn, self.path, done, self.config, self.keep)
 
-# %% ../nbs/09_learner.ipynb #5763d7a1
+# %% ../nbs/09_learner.ipynb #1685bc1a
 @patch
 def _broadcast(self:DistributedDL, t, rank):
     "Broadcast `t` from `rank`: fastai's method, with the tensor on CUDA only for the NCCL backend (gloo runs on CPU)"
@@ -253,7 +253,7 @@ def _broadcast(self:DistributedDL, t, rank):
     torch.distributed.broadcast(t, rank)
     return t.cpu().tolist()
 
-# %% ../nbs/09_learner.ipynb #17fe0493
+# %% ../nbs/09_learner.ipynb #527374dc
 class SampleGrid(Callback):
     "Save a grid of samples every `every` epochs (fixed seed; EMA weights if an `EMA` callback is present); rank 0 only"
     order = 70
