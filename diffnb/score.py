@@ -14,8 +14,8 @@ from .core import check_tensor, check_int, check_positive, expand_sigma
 
 # %% ../nbs/03_score.ipynb #6ca7ab37
 class IdealDenoiser:
-    "The optimal denoiser `D(x, sigma)` for the finite data set `data` (EDM Appendix B.3)"
-    def __init__(self, data:torch.Tensor,  # `[n, ...]` data points
+    "The optimal denoiser `D(x, sigma)` for the finite data set `data` (EDM Appendix B.3, Eq. 57)"
+    def __init__(self, data:torch.Tensor,  # `[N, ...]` data points
                  chunk:int=4096):           # Data points per chunk; memory is O(batch x chunk)
         data = check_tensor(data, 'data', min_ndim=1)
         self.shape = tuple(data.shape[1:])
@@ -44,9 +44,17 @@ class IdealDenoiser:
             z, acc, m = z * scale + w.sum(1, keepdim=True), acc * scale + w @ Yc, m_new
         return (acc / z).view_as(x)
 
-    def score(self, x:torch.Tensor, sigma) -> torch.Tensor:
-        "grad_x log p(x; sigma) by Tweedie's formula"
-        return (self(x, sigma) - x) / expand_sigma(sigma, x)**2
+    def score(self,
+              x:torch.Tensor,  # `[batch, ...]` points, shaped like the data
+              sigma,           # Noise level > 0: a float, a 0-dim tensor or `[batch]`
+             ) -> torch.Tensor:
+        "grad_x log p(x; sigma) by Tweedie's formula, `(D(x, sigma) - x) / sigma**2`"
+        x = check_tensor(x, 'x', min_ndim=1)
+        s2 = expand_sigma(sigma, x)**2
+        if not (s2 > 0).all():
+            raise ValueError(f"`sigma` must be > 0 for `IdealDenoiser.score`: at sigma = 0 the data set is {self.Y.shape[0]} points with "
+                             f"no density, so it has no score (and sigma**2 must not underflow to 0 in {x.dtype})")
+        return (self(x, sigma) - x) / s2
 
 # %% ../nbs/03_score.ipynb #05f4e827
 class GaussianMixture:
@@ -54,7 +62,8 @@ class GaussianMixture:
     def __init__(self, means,          # `[k, d]` component means
                  stds=1.,              # Component std: a number, `[k]` (isotropic) or `[k, d]`
                  weights=None):        # `[k]` mixture weights (normalised); uniform if `None`
-        self.means = torch.as_tensor(means, dtype=torch.get_default_dtype() if not torch.is_tensor(means) else None)
+        means = torch.as_tensor(means, dtype=None if torch.is_tensor(means) else torch.get_default_dtype())
+        self.means = means if means.is_floating_point() else means.to(torch.get_default_dtype())
         if self.means.ndim != 2: raise ValueError(f"`means` must have shape [k, d], got {tuple(self.means.shape)}")
         k, d = self.means.shape
         stds = torch.as_tensor(stds, dtype=self.means.dtype)
@@ -62,9 +71,11 @@ class GaussianMixture:
         if stds.ndim == 1:
             if stds.shape[0] != k: raise ValueError(f"`stds` must be a number, [{k}] or [{k}, {d}], got {tuple(stds.shape)}")
             stds = stds[:, None].expand(k, d)
-        if stds.shape != (k, d) or not (stds > 0).all(): raise ValueError(f"`stds` must be positive with shape [], [{k}] or [{k}, {d}], got {tuple(stds.shape)}")
+        if stds.shape != (k, d) or not (torch.isfinite(stds).all() and (stds > 0).all() and (stds**2 > 0).all()):
+            raise ValueError(f"`stds` must be finite and positive (squares not underflowing to 0) with shape [], [{k}] or [{k}, {d}], got {tuple(stds.shape)}")
         w = torch.full((k,), 1 / k, dtype=self.means.dtype) if weights is None else torch.as_tensor(weights, dtype=self.means.dtype)
-        if w.shape != (k,) or (w < 0).any() or w.sum() <= 0: raise ValueError(f"`weights` must be {k} non-negative numbers, not all zero")
+        if w.shape != (k,) or not torch.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+            raise ValueError(f"`weights` must be {k} finite non-negative numbers, not all zero")
         self.vars, self.log_w = stds.contiguous()**2, (w / w.sum()).log()
 
     @property
@@ -75,22 +86,33 @@ class GaussianMixture:
         "Per-component variances `[b, k, d]` and log weight x density `[b, k]`"
         x = check_tensor(x, 'x', ndim=2)
         if x.shape[1] != self.dim: raise ValueError(f"`x` must have shape [batch, {self.dim}], got {tuple(x.shape)}")
+        s = expand_sigma(sigma, x)
+        if not torch.isfinite(s).all(): raise ValueError("`sigma` must be finite (p(x; sigma) -> 0 everywhere as sigma -> inf)")
         mu, v0, lw = self.means.to(x), self.vars.to(x), self.log_w.to(x)
-        v = v0[None] + expand_sigma(sigma, x)[:, None]**2
+        v = v0[None] + s[:, None]**2
         logn = -0.5 * (((x[:, None] - mu[None])**2 / v) + torch.log(2 * math.pi * v)).sum(-1)
         return v, lw[None] + logn
 
-    def log_prob(self, x:torch.Tensor, sigma=0.) -> torch.Tensor:
+    def log_prob(self,
+                 x:torch.Tensor,  # `[batch, d]` points
+                 sigma=0.,        # Noise level >= 0: a float, a 0-dim tensor or `[batch]`
+                ) -> torch.Tensor:
         "log p(x; sigma), `[batch]`"
         return torch.logsumexp(self._parts(x, sigma)[1], 1)
 
-    def score(self, x:torch.Tensor, sigma=0.) -> torch.Tensor:
+    def score(self,
+              x:torch.Tensor,  # `[batch, d]` points
+              sigma=0.,        # Noise level >= 0: a float, a 0-dim tensor or `[batch]`
+             ) -> torch.Tensor:
         "grad_x log p(x; sigma), `[batch, d]`"
         v, lp = self._parts(x, sigma)
         r = torch.softmax(lp, 1)[..., None]
         return (r * (self.means.to(x)[None] - x[:, None]) / v).sum(1)
 
-    def denoise(self, x:torch.Tensor, sigma) -> torch.Tensor:
+    def denoise(self,
+                x:torch.Tensor,  # `[batch, d]` noisy points x = y + n
+                sigma,           # Noise level >= 0: a float, a 0-dim tensor or `[batch]`
+               ) -> torch.Tensor:
         "E[y | x] under noise level sigma: the exact denoiser `D(x, sigma)`"
         v, lp = self._parts(x, sigma)
         r = torch.softmax(lp, 1)[..., None]
@@ -99,9 +121,13 @@ class GaussianMixture:
 
     __call__ = denoise
 
-    def sample(self, n:int, sigma=0., generator=None) -> torch.Tensor:
-        "`n` draws from p(x; sigma), `[n, d]`"
-        n, sigma = check_int(n, 'n', min=1), check_positive(sigma, 'sigma', strict=False)
-        k = torch.multinomial(self.log_w.exp(), n, replacement=True, generator=generator)
-        z = torch.randn(n, self.dim, generator=generator, dtype=self.means.dtype)
-        return self.means[k] + (self.vars[k] + sigma**2).sqrt() * z
+    def sample(self,
+               num:int,         # Number of draws
+               sigma=0.,        # Noise level >= 0 (a number): draws from p(x; sigma)
+               generator=None,  # `torch.Generator` for reproducible draws
+              ) -> torch.Tensor:
+        "`num` draws from p(x; sigma), `[num, d]`"
+        num, sigma = check_int(num, 'num', min=1), check_positive(sigma, 'sigma', strict=False)
+        k = torch.multinomial(self.log_w.exp(), num, replacement=True, generator=generator)
+        eps = torch.randn(num, self.dim, generator=generator, dtype=self.means.dtype)
+        return self.means[k] + (self.vars[k] + sigma**2).sqrt() * eps
