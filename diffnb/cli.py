@@ -8,7 +8,7 @@ Docs: https://diffnb.github.io/diffnb/cli.html.md"""
 __all__ = ['DATASETS', 'SAMPLERS', 'SIGMA_RANGE', 'MLPNet', 'presets', 'make_net', 'load_data', 'train_parser', 'train_main',
            'sample_parser', 'sample_main']
 
-# %% ../nbs/11_cli.ipynb #f50fcffa
+# %% ../nbs/11_cli.ipynb #53f28ff9
 import argparse, json, signal, sys, threading, time, warnings
 # a dependency's import raises torch's `torch.jit.script` deprecation warning; a console script should not print it
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
@@ -27,7 +27,7 @@ from .sampling import sample_euler, sample_heun, sample_ddim, sample_euler_maruy
 from .learner import (FORMULATIONS, setup_formulation, diffusion_learner, EMA, CheckpointCallback, SampleGrid,
                             NonFiniteLossError, latest_checkpoint, load_checkpoint)
 
-# %% ../nbs/11_cli.ipynb #ca385a44
+# %% ../nbs/11_cli.ipynb #a2f665c2
 DATASETS = ('digits', 'mnist', 'fashion', 'cifar10')
 SAMPLERS = dict(heun=sample_heun, euler=sample_euler, ddim=sample_ddim, dpmpp_2m=sample_dpmpp_2m,
                 euler_maruyama=sample_euler_maruyama, ddpm=sample_ddpm)
@@ -64,7 +64,7 @@ def load_data(name:str, root=None):
     from fastai.distributed import num_distrib, rank0_first
     return rank0_first(f, root=root) if num_distrib() > 1 else f(root=root)
 
-# %% ../nbs/11_cli.ipynb #98795fe3
+# %% ../nbs/11_cli.ipynb #bed39273
 class _Parser(argparse.ArgumentParser):
     def error(self, message): _fail(self.prog, message)
 
@@ -93,7 +93,7 @@ def train_parser() -> argparse.ArgumentParser:
     a('--root', default=None, help='where downloaded data sets are cached')
     a('--formulation', default='edm', help=f'EDM Table 1 column or DDPM: {", ".join(FORMULATIONS)}')
     a('--preset', default='mlp', help='network: mlp, or a U-Net preset of diffnb.models')
-    a('--epochs', type=int, default=100, help='epochs of fit_one_cycle')
+    a('--epochs', type=int, default=300, help='epochs of fit_one_cycle')
     a('--bs', type=int, default=128, help='batch size (global)')
     a('--lr', type=float, default=2e-3, help='peak learning rate of the one-cycle schedule')
     a('--precision', default='fp32', help='fp32, bf16 or fp16 (autocast on the model\'s device)')
@@ -102,7 +102,7 @@ def train_parser() -> argparse.ArgumentParser:
     a('--device', default=None, help="'cpu', 'cuda', 'cuda:1', ...; default: the best available")
     a('--n-train', type=int, default=None, help='train on the first N images only (quick runs)')
     a('--cond', action='store_true', help='class-conditional (U-Net presets)')
-    a('--every', type=int, default=25, help='write a sample grid every N epochs (a checkpoint is written every epoch)')
+    a('--every', type=int, default=50, help='write a sample grid every N epochs (a checkpoint is written every epoch)')
     a('--n-samples', type=int, default=64, help='images in each grid and in samples.png')
     a('--steps', type=int, default=18, help="Heun steps of the grids (NFE = 2 steps - 1)")
     a('--resume', action='store_true', help='continue the run in --out from its latest checkpoint')
@@ -117,7 +117,7 @@ def _check_train_args(a):
     out = Path(a.out)
     if out.exists() and not out.is_dir(): raise ValueError(f"--out {out} is a file; give a folder")
 
-# %% ../nbs/11_cli.ipynb #ed094a3f
+# %% ../nbs/11_cli.ipynb #0e3463a4
 def _train(a) -> dict:
     _check_train_args(a)
     out, t0 = Path(a.out), time.time()
@@ -183,7 +183,7 @@ def train_main(argv=None):
     finally:
         if main: signal.signal(signal.SIGTERM, old)
 
-# %% ../nbs/11_cli.ipynb #f3613123
+# %% ../nbs/11_cli.ipynb #999c87fb
 def sample_parser() -> argparse.ArgumentParser:
     p = _Parser(prog='diffnb-sample', description="Draw samples from a diffnb checkpoint")
     a = p.add_argument
