@@ -6,7 +6,7 @@ Docs: https://diffnb.github.io/diffnb/cli.html.md"""
 
 # %% auto #0
 __all__ = ['DATASETS', 'SAMPLERS', 'SIGMA_RANGE', 'MLPNet', 'presets', 'make_net', 'load_data', 'train_parser', 'train_main',
-           'sample_parser', 'sample_main']
+           'sample_parser', 'sample_main', 'train_cli', 'sample_cli']
 
 # %% ../nbs/11_cli.ipynb #53f28ff9
 import argparse, json, signal, sys, threading, time, warnings
@@ -239,3 +239,12 @@ def sample_main(argv=None):
     a = p.parse_args(argv)
     try: return _sample(a)
     except (ValueError, TypeError, FileNotFoundError, NotImplementedError) as e: _fail(p.prog, e)
+
+# %% ../nbs/11_cli.ipynb #336b08cc
+def train_cli():
+    "Entry point of the `diffnb-train` console script: `train_main` on sys.argv, exit status 0 on success"
+    train_main()
+
+def sample_cli():
+    "Entry point of the `diffnb-sample` console script: `sample_main` on sys.argv, exit status 0 on success"
+    sample_main()
