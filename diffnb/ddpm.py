@@ -39,13 +39,14 @@ def discretized_gaussian_log_likelihood(x:torch.Tensor,    # Data on the 8-bit g
 
 # %% ../nbs/02_ddpm.ipynb #f30ffc0b
 class ELBOBits(NamedTuple):
-    "The bound in bits/dim (batch means), its parts, each term `per_t[t-1]` = L_{t-1} (`per_t[0]` is L_0), and each image's bound"
+    "The bound in bits/dim (batch means) and its parts; `per_t[t-1]` = L_{t-1} (`per_t[0]` is L_0), per image in `terms[n, t-1]`"
     total: float
     L_T: float
     L_mid: float     # sum of L_1 .. L_{T-1}
     L_0: float
-    per_t: torch.Tensor
-    per_image: torch.Tensor
+    per_t: torch.Tensor      # [T], batch means of the terms
+    per_image: torch.Tensor  # [batch], each image's bound
+    terms: torch.Tensor      # [batch, T], each image's terms L_0 .. L_{T-1} (L_T is in `total` only)
 
 class DDPMSchedule:
     "DDPM's discrete forward process; `betas[t-1]` holds the paper's beta_t for t = 1..T. Every table is float64"
@@ -149,41 +150,35 @@ def _gauss_kl(m1, v1, m2, v2):
     "Elementwise KL(N(m1, v1) || N(m2, v2))"
     return 0.5 * (torch.log(v2 / v1) + (v1 + (m1 - m2)**2) / v2 - 1)
 
-@torch.no_grad()
-def _elbo_bits(self:DDPMSchedule, eps_model, x0_uint8:torch.Tensor, generator=None, dtype=torch.float32) -> ELBOBits:
-    if not isinstance(x0_uint8, torch.Tensor) or x0_uint8.dtype != torch.uint8 or x0_uint8.ndim < 2:
-        raise TypeError("`x0_uint8` must be a uint8 tensor [batch, ...] of 8-bit values 0..255")
-    x0 = x0_uint8.to(dtype) / 127.5 - 1
-    B, d = x0.shape[0], x0[0].numel()
-    per_t = torch.zeros(self.T, B, dtype=torch.float64)
-    for t in range(1, self.T + 1):
-        xt = self.q_sample(x0, t, generator=generator)
-        tt = torch.full((B,), t, device=x0.device, dtype=torch.long)
-        mean = self.p_mean(xt, t, eps=eps_model(xt, tt))
-        var = self.at(self.reverse_vars, t, xt)
-        if t == 1: nats = -discretized_gaussian_log_likelihood(x0.double(), mean.double(), var.double().sqrt())
-        else:
-            m, v = self.posterior(xt, t, x0=x0)
-            nats = _gauss_kl(m.double(), v.double(), mean.double(), var.double())
-        per_t[t - 1] = nats.flatten(1).sum(1).cpu()
-    per_t = per_t / (d * math.log(2))
-    L_T = self.prior_kl_bits(x0).cpu()
-    L_0, L_mid = per_t[0], per_t[1:].sum(0)
-    tot = L_T + L_mid + L_0
-    return ELBOBits(tot.mean().item(), L_T.mean().item(), L_mid.mean().item(), L_0.mean().item(), per_t.mean(1), tot)
-
 @patch
+@torch.no_grad()
 def elbo_bits(self:DDPMSchedule, eps_model,      # Callable `(x_t, t) -> eps_hat`, t the paper's integer t
               x0_uint8:torch.Tensor,             # 8-bit data `[batch, ...]`, dtype uint8
               generator=None,                    # Generator for the draws of x_t
-              dtype=torch.float32,               # Dtype the model is called in
-              bs:int|None=None) -> ELBOBits:     # Images per model call (all at once if `None`)
-    "The negative ELBO of `x0_uint8` in bits/dim (Eq. 5 with the decoder of Eq. 13): total, L_T, L_{1:T-1}, L_0"
-    if bs is None or check_int(bs, 'bs', min=1) >= len(x0_uint8): return _elbo_bits(self, eps_model, x0_uint8, generator, dtype)
-    parts = [_elbo_bits(self, eps_model, x0_uint8[i:i + bs], generator, dtype) for i in range(0, len(x0_uint8), bs)]
-    w = [len(p.per_image) / len(x0_uint8) for p in parts]
-    return ELBOBits(*(sum(wi * getattr(p, k) for wi, p in zip(w, parts)) for k in ('total', 'L_T', 'L_mid', 'L_0', 'per_t')),
-                    torch.cat([p.per_image for p in parts]))
+              dtype=torch.float32,               # Dtype the model is called in (the bound's arithmetic is float64)
+              bs:int|None=None,                  # Images per model call (all at once if `None`); the result does not depend on it
+             ) -> ELBOBits:                      # The bound, its parts and every term of every image
+    "The negative ELBO of `x0_uint8` in bits/dim (Eq. 5 with the decoder of Eq. 13): total, L_T, L_{1:T-1}, L_0 and every term of every image"
+    if not isinstance(x0_uint8, torch.Tensor) or x0_uint8.dtype != torch.uint8 or x0_uint8.ndim < 2:
+        raise TypeError("`x0_uint8` must be a uint8 tensor [batch, ...] of 8-bit values 0..255")
+    B, d = x0_uint8.shape[0], x0_uint8[0].numel()
+    bs = B if bs is None else check_int(bs, 'bs', min=1)
+    x0d = x0_uint8.double() / 127.5 - 1
+    x0 = x0d.to(dtype)
+    terms = x0d.new_zeros(B, self.T)
+    for t in range(1, self.T + 1):
+        xt = self.q_sample(x0, t, generator=generator)        # the whole batch's draws for this t: the same for every `bs`
+        eps = torch.cat([eps_model(xt[i:i + bs], torch.full((len(xt[i:i + bs]),), t, device=xt.device)) for i in range(0, B, bs)])
+        xtd = xt.double()
+        mean, var = self.p_mean(xtd, t, eps=eps.double()), self.at(self.reverse_vars, t, xtd)
+        if t == 1: nats = -discretized_gaussian_log_likelihood(x0d, mean, var.sqrt())           # L_0
+        else: nats = _gauss_kl(*self.posterior(xtd, t, x0=x0d), mean, var)                     # L_{t-1}
+        terms[:, t - 1] = nats.flatten(1).sum(1)
+    terms = terms.cpu() / (d * math.log(2))
+    L_T = self.prior_kl_bits(x0d).cpu()
+    tot = L_T + terms.sum(1)
+    return ELBOBits(tot.mean().item(), L_T.mean().item(), terms[:, 1:].sum(1).mean().item(), terms[:, 0].mean().item(),
+                    terms.mean(0), tot, terms)
 
 # %% ../nbs/02_ddpm.ipynb #002bce4c
 from fastai.callback.core import Callback
