@@ -7,10 +7,10 @@ Docs: https://diffnb.github.io/diffnb/learner.html.md"""
 # %% auto #0
 __all__ = ['FORMULATIONS', 'DDPMLoss', 'weighted_mse', 'NonFiniteLossError', 'DiffusionCallback', 'setup_formulation',
            'diffusion_learner', 'EMA', 'DeviceMixedPrecision', 'save_checkpoint', 'latest_checkpoint',
-           'load_checkpoint', 'CheckpointCallback', 'SampleGrid']
+           'load_checkpoint', 'EveryEpochs', 'CheckpointCallback', 'SampleGrid', 'Throughput']
 
 # %% ../nbs/09_learner.ipynb #8000be18
-import copy, json, os, random, shutil
+import copy, json, os, random, shutil, time
 from pathlib import Path
 import numpy as np
 import torch, torch.nn as nn
@@ -21,6 +21,7 @@ from fastai.learner import Learner
 from fastai.callback.core import Callback
 from fastai.callback.fp16 import MixedPrecision, AMPMode
 from fastai.distributed import DistributedDL
+from fastai.torch_core import rank_distrib, num_distrib
 import fastai.callback.schedule  # noqa: F401 (adds Learner.fit_one_cycle and Learner.lr_find)
 from safetensors.torch import save_file, load_file
 from .core import check_int, check_positive, check_in, append_dims, noise_like, make_generator, save_images
@@ -47,8 +48,6 @@ def weighted_mse(pred:torch.Tensor, y:torch.Tensor, w:torch.Tensor) -> torch.Ten
 class NonFiniteLossError(RuntimeError):
     "Raised when the training loss is NaN or inf; the weights are those of the last finite step"
 
-def _rank(): return torch.distributed.get_rank() if torch.distributed.is_available() and torch.distributed.is_initialized() else 0
-
 class DiffusionCallback(Callback):
     "Train a denoiser `D(x, sigma[, class_labels])` with a Table 1 loss: batch (y, labels) -> input (y + n, sigma[, labels]), target (y, lambda(sigma))"
     order = -5                                        # before MixedPrecision (10): the noising stays in float32
@@ -62,7 +61,7 @@ class DiffusionCallback(Callback):
     def before_fit(self):
         dev = self.dls.device if getattr(self.dls, 'device', None) is not None else next(self.model.parameters()).device
         if self.gen is None or self.gen.device != torch.device(dev):
-            self.gen = make_generator(self.seed + 1000 * _rank(), dev)
+            self.gen = make_generator(self.seed + 1000 * rank_distrib(), dev)
         self.vgen = make_generator(self.valid_seed, dev)
     def before_validate(self): self.vgen.manual_seed(self.valid_seed)
     def before_batch(self):
@@ -232,17 +231,22 @@ def load_checkpoint(learn:Learner, path) -> dict:
     state['config'] = json.loads((d / 'config.json').read_text())
     return state
 
-class CheckpointCallback(Callback):
-    "Save a checkpoint after every `every` trained epochs (and the last one), on rank 0 only"
-    order = 65                                            # after EMA's update
-    def __init__(self, path, every:int=1, config:dict|None=None, keep:int=2):
-        self.path, self.every, self.config, self.keep = Path(path), check_int(every, 'every', min=1), config, check_int(keep, 'keep', min=1)
-        self._trained = False
+class EveryEpochs(Callback):
+    "Base of callbacks that act after every `every` trained epochs and after the last, on rank 0 only: override `every_epochs(done)`"
+    def __init__(self, every:int=1): self.every, self._trained = check_int(every, 'every', min=1), False
     def after_train(self): self._trained = True         # epochs skipped by `start_epoch` never get here
     def after_epoch(self):
         done, trained, self._trained = self.epoch + 1, self._trained, False
-        if trained and _rank() == 0 and (done % self.every == 0 or done == self.n_epoch):
-            save_checkpoint(self.learn, self.path, done, self.config, self.keep)
+        if trained and rank_distrib() == 0 and (done % self.every == 0 or done == self.n_epoch): self.every_epochs(done)
+    def every_epochs(self, done:int): raise NotImplementedError
+
+class CheckpointCallback(EveryEpochs):
+    "Save a checkpoint after every `every` trained epochs (and the last one), on rank 0 only"
+    order = 65                                            # after EMA's update
+    def __init__(self, path, every:int=1, config:dict|None=None, keep:int=2):
+        super().__init__(every)
+        self.path, self.config, self.keep = Path(path), config, check_int(keep, 'keep', min=1)
+    def every_epochs(self, done:int): save_checkpoint(self.learn, self.path, done, self.config, self.keep)
 
 # %% ../nbs/09_learner.ipynb #1685bc1a
 @patch
@@ -254,7 +258,7 @@ def _broadcast(self:DistributedDL, t, rank):
     return t.cpu().tolist()
 
 # %% ../nbs/09_learner.ipynb #527374dc
-class SampleGrid(Callback):
+class SampleGrid(EveryEpochs):
     "Save a grid of samples every `every` epochs (fixed seed; EMA weights if an `EMA` callback is present); rank 0 only"
     order = 70
     def __init__(self, path, every:int=1, n:int=64, steps:int=18, sigma_min:float=0.002, sigma_max:float=80.,
@@ -262,10 +266,10 @@ class SampleGrid(Callback):
                  class_labels=None,              # Labels for a class-conditional denoiser, `[n]`
                  seed:int=0, scale:int=4):
         from diffnb.sampling import sample_heun
-        self.path, self.every, self.n, self.seed, self.scale = Path(path), check_int(every, 'every', min=1), check_int(n, 'n', min=1), seed, scale
+        super().__init__(every)
+        self.path, self.n, self.seed, self.scale = Path(path), check_int(n, 'n', min=1), seed, scale
         self.sigmas = edm_sigmas(check_int(steps, 'steps', min=1), sigma_min, sigma_max)
-        self.sampler, self.class_labels, self.shape, self.files, self._trained = sampler or sample_heun, class_labels, None, [], False
-    def after_train(self): self._trained = True         # epochs skipped by `start_epoch` never get here
+        self.sampler, self.class_labels, self.shape, self.files = sampler or sample_heun, class_labels, None, []
     def before_batch(self):
         if self.shape is None: self.shape = tuple(self.xb[0].shape[1:])
     @torch.no_grad()
@@ -279,10 +283,26 @@ class SampleGrid(Callback):
         extra = None if self.class_labels is None else dict(class_labels=torch.as_tensor(self.class_labels, device=dev))
         try: return self.sampler(D.eval(), sig[0] * z, sig, extra_args=extra)
         finally: D.train(was_training)
-    def after_epoch(self):
-        done, trained, self._trained = self.epoch + 1, self._trained, False
-        if trained and _rank() == 0 and (done % self.every == 0 or done == self.n_epoch):
-            self.path.mkdir(parents=True, exist_ok=True)
-            f = self.path / f'samples-{done:05d}.png'
-            save_images(self.draw().clamp(-1, 1), f, scale=self.scale)
-            self.files.append(f)
+    def every_epochs(self, done:int):
+        self.path.mkdir(parents=True, exist_ok=True)
+        f = self.path / f'samples-{done:05d}.png'
+        save_images(self.draw().clamp(-1, 1), f, scale=self.scale)
+        self.files.append(f)
+
+# %% ../nbs/09_learner.ipynb #66c2ce82
+def _sync(device:torch.device):
+    if device.type == 'cuda': torch.cuda.synchronize(device)
+
+class Throughput(Callback):
+    "Training images per second of each epoch (all processes together), timed after `skip` warm-up batches; `rates` holds them"
+    order = 99
+    def __init__(self, skip:int=2): self.skip, self.rates = check_int(skip, 'skip', min=0), []
+    def before_train(self): self.n, self.t0, self.dev = 0, None, next(self.model.parameters()).device
+    def before_batch(self):
+        if self.training and self.iter == self.skip: _sync(self.dev); self.t0 = time.perf_counter()
+    def after_batch(self):
+        if self.training and self.t0 is not None: self.n += self.xb[0].shape[0]
+    def after_train(self):
+        if self.t0 is None or self.n == 0: return          # an epoch of <= `skip` batches is not timed
+        _sync(self.dev)
+        self.rates.append(self.n * max(1, num_distrib()) / (time.perf_counter() - self.t0))
