@@ -20,7 +20,9 @@ from diffnb.data import load_digits, digits_uint8, get_dls, estimate_sigma_data
 from diffnb.ddpm import DDPMSchedule, DDPMDenoiser, EpsMLP, sample_ddpm, timestep_embedding, discretized_gaussian_log_likelihood
 from diffnb.score import IdealDenoiser, GaussianMixture
 from diffnb.ode import edm_sigmas, VPSchedule, VESchedule, EDMSchedule, iDDPMSchedule, sample_ode
-from diffnb.sampling import sample_euler, sample_heun, sample_ddim, sample_euler_maruyama, sample_dpmpp_2m, NFECounter, energy_distance
+from diffnb.sampling import sample_euler, sample_heun, sample_ddim, sample_euler_maruyama, sample_dpmpp_2m, NFECounter
+from diffnb import metrics as Mt
+from diffnb.metrics import energy_distance
 from diffnb.precond import VPPrecond, VEPrecond, iDDPMPrecond, EDMPrecond, VPLoss, VELoss, EDMLoss
 from diffnb import schedules as S
 
@@ -51,6 +53,13 @@ for f in (sample_euler, sample_heun, sample_ddim, sample_euler_maruyama, sample_
     use(f, NFECounter(ideal), sig[0] * z, sig)
 use(sample_heun, ideal, sig[0] * z, sig, S_churn=10, generator=g)
 use(energy_distance, z.flatten(1), z.flatten(1) + 1)
+f1, f2 = torch.randn(20, 4, generator=g), torch.randn(30, 4, generator=g)
+use(Mt.frechet_distance, *use(Mt.feature_stats, f1), *Mt.feature_stats(f2)); use(Mt.kid, f1, f2, n_subsets=3)
+fnet, _ = use(Mt.train_feature_net, x[:48], y[:48], x[48:], y[48:64], epochs=1)
+with tempfile.TemporaryDirectory() as d: use(Mt.feature_net, 'digits', cache_dir=d, verbose=False)
+use(Mt.features, fnet, x[:4]); use(Mt.fid, x[:16], x[16:32], fnet); use(Mt.TorchevalFeatures(fnet), (x[:2] + 1).expand(-1, 3, -1, -1) / 2)
+use(Mt.format_scores, use(Mt.evaluate, x[:8], x, fnet, n_subsets=3)); use(Mt.feature_data, 'digits'); use(Mt.inception_weights_path)
+use(Mt.memorisation, x[:4], x[8:], x[4:8]); use(Mt.nn_distances, x[:4], x[4:])
 
 class Net(nn.Module):
     def __init__(self): super().__init__(); self.l = nn.Linear(64, 64)
@@ -65,6 +74,13 @@ for gf in (S.gamma_linear, S.gamma_cosine, S.gamma_sigmoid):
 gam = use(S.gamma_cosine, torch.linspace(0.1, 0.9, 5))
 use(S.sigma_from_gamma, gam); use(S.gamma_from_sigma, 1.); use(S.logsnr_from_sigma, 1.); use(S.logsnr_from_gamma, gam)
 use(S.scale_input, x[:5], gam, torch.randn(5, 1, 8, 8, generator=g), scale=0.5)
+
+if 'likelihood' in mods:
+    lk = mods['likelihood']
+    xq = use(lk.dequantize, digits_uint8(x[:3]), generator=g)
+    sl = use(lk.likelihood_sigmas, 5); use(lk.likelihood_sigmas, 5, rho=7.)
+    r = use(lk.ode_log_likelihood, ideal, xq, sl); use(lk.ode_log_likelihood, ideal, xq, sl, exact=False, n_probes=2, generator=g)
+    use(lk.bits_per_dim, r.log_p, 64); use(lk.gaussian_log_prob, xq, 80.)
 
 if 'models' in mods:
     m = mods['models']

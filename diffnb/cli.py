@@ -1,4 +1,4 @@
-"""Train any formulation of EDM Table 1 (EDM by default) on the digits, MNIST, Fashion-MNIST or CIFAR-10, resume exactly after a kill, and sample a checkpoint with any sampler.
+"""Train any formulation of EDM Table 1 (EDM by default) on the digits, MNIST, Fashion-MNIST or CIFAR-10, resume exactly after a kill, sample a checkpoint with any sampler, and score its samples (FID, KID, the floor).
 
 Docs: https://diffnb.github.io/diffnb/cli.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://diffnb.github.io/diffnb/cli.html.md"""
 
 # %% auto #0
 __all__ = ['DATASETS', 'SAMPLERS', 'SIGMA_RANGE', 'MLPNet', 'presets', 'make_net', 'load_data', 'train_parser', 'train_main',
-           'sample_parser', 'sample_main', 'train_cli', 'sample_cli']
+           'sample_parser', 'sample_main', 'eval_parser', 'eval_main', 'train_cli', 'sample_cli', 'eval_cli']
 
 # %% ../nbs/11_cli.ipynb #53f28ff9
 import argparse, json, signal, sys, threading, time, warnings
@@ -23,7 +23,8 @@ from .core import check_int, check_positive, check_in, get_device, make_generato
 from .data import load_digits, load_mnist, load_fashion_mnist, load_cifar10, get_dls, estimate_sigma_data
 from .ddpm import EpsMLP, sample_ddpm
 from .ode import edm_sigmas
-from .sampling import sample_euler, sample_heun, sample_ddim, sample_euler_maruyama, sample_dpmpp_2m
+from .sampling import sample_euler, sample_heun, sample_ddim, sample_euler_maruyama, sample_dpmpp_2m, NFECounter
+from .metrics import feature_net, evaluate, memorisation, format_scores
 from .learner import (FORMULATIONS, setup_formulation, diffusion_learner, EMA, CheckpointCallback, SampleGrid,
                             NonFiniteLossError, latest_checkpoint, load_checkpoint)
 
@@ -240,6 +241,73 @@ def sample_main(argv=None):
     try: return _sample(a)
     except (ValueError, TypeError, FileNotFoundError, NotImplementedError) as e: _fail(p.prog, e)
 
+# %% ../nbs/11_cli.ipynb #4cf19080
+def eval_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog='diffnb-eval', description="FID and KID of a diffnb checkpoint's samples, with n, the floor and a memorisation check")
+    a = p.add_argument
+    a('ckpt', help='a run folder (its latest checkpoint) or a checkpoint folder')
+    a('--sampler', default='heun', help=f'{", ".join(SAMPLERS)}')
+    a('--steps', type=int, default=18, help='number of noise levels N (Heun: NFE = 2N - 1, the others N)')
+    a('--churn', type=float, default=0., help="S_churn of EDM Algorithm 2 (heun only)")
+    a('--n', type=int, default=500, help='number of samples scored (at most half the data set)')
+    a('--seed', type=int, default=0, help='seed of the noise, the real split and the KID subsets')
+    a('--raw', action='store_true', help='use the raw weights instead of the EMA')
+    a('--n-subsets', type=int, default=100, help='KID subsets')
+    a('--root', default=None, help='where data sets and feature networks are cached')
+    a('--out', default=None, help='JSON file to write (default CKPT/eval-SAMPLER-STEPS.json)')
+    a('--device', default=None)
+    return p
+
+def _train_split(x, cfg):
+    "(images the run trained on, held-out images): the first n_train images split as `get_dls` splits them (10% valid), plus the rest"
+    n = cfg.get('n_train') or len(x)
+    idx = torch.randperm(n, generator=torch.Generator().manual_seed(cfg['seed']))
+    nv = max(1, int(round(n * 0.1)))
+    return x[:n][idx[nv:]], torch.cat([x[:n][idx[:nv]], x[n:]])
+
+def _eval(a) -> dict:
+    check_in(a.sampler, '--sampler', tuple(SAMPLERS)); check_int(a.steps, '--steps', min=1); check_int(a.n, '--n', min=2)
+    check_positive(a.churn, '--churn', strict=False); check_int(a.seed, '--seed', min=0); check_int(a.n_subsets, '--n-subsets', min=2)
+    if a.churn and a.sampler != 'heun': raise ValueError("--churn applies to --sampler heun only")
+    out = Path(a.out) if a.out else Path(a.ckpt) / f'eval-{a.sampler}-{a.steps}.json'
+    if out.suffix.lower() != '.json': raise ValueError(f"--out must end in .json, got {out}")
+    D, cfg = _load_denoiser(a.ckpt, a.raw)
+    real, _ = load_data(cfg['data'], a.root)
+    if 2 * a.n > len(real): raise ValueError(f"--n must be at most {len(real) // 2} (half the {len(real)} {cfg['data']} images, so that the floor can be measured), got {a.n}")
+    t0, dev = time.time(), get_device(a.device)
+    D.to(dev)
+    lo, hi = SIGMA_RANGE[cfg['formulation']]
+    sig = edm_sigmas(a.steps, lo, hi, dtype=torch.float32, device=dev)
+    g = make_generator(a.seed, dev)
+    z = torch.randn((a.n, *cfg['shape']), generator=g, device=dev)
+    kw = dict(S_churn=a.churn, generator=g) if a.sampler == 'heun' else {}
+    if a.sampler in ('ddim', 'euler_maruyama', 'ddpm'): kw = dict(generator=g)
+    extra = dict(class_labels=(torch.arange(a.n, device=dev) % cfg['n_classes'])) if cfg.get('n_classes') else None
+    counted = NFECounter(D)
+    x = SAMPLERS[a.sampler](counted, sig[0] * z, sig, extra_args=extra, **kw).clamp(-1, 1).cpu().float()
+    nfe, t_sample = counted.nfe, time.time() - t0
+    print(f'sampled {a.n} images with {a.sampler}, {a.steps} steps: NFE {nfe} ({t_sample:.1f}s)', flush=True)
+    net = feature_net(cfg['data'], a.root)
+    res = evaluate(x, real, net, seed=a.seed, n_subsets=a.n_subsets)
+    tr, ho = _train_split(real, cfg)
+    mem = memorisation(x, tr, ho[:max(a.n, 100)])
+    res.update(checkpoint=str(Path(a.ckpt)), data=cfg['data'], formulation=cfg['formulation'], sampler=a.sampler, steps=a.steps, churn=a.churn, nfe=nfe,
+               seed=a.seed, ema=not a.raw, memorisation=mem, seconds=round(time.time() - t0, 1))
+    print(format_scores(res))
+    print(f"memorisation: median distance to the nearest training image {mem['median_sample']:.3f} for samples, "
+          f"{mem['median_heldout']:.3f} for {mem['n_heldout']} held-out real images (ratio {mem['ratio']:.2f})")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=2))
+    print(f'wrote {out}')
+    return res
+
+def eval_main(argv=None) -> dict:
+    "Console script `diffnb-eval`"
+    p = eval_parser()
+    a = p.parse_args(argv)
+    try: return _eval(a)
+    except (ValueError, TypeError, FileNotFoundError, NotImplementedError) as e: _fail(p.prog, e)
+
 # %% ../nbs/11_cli.ipynb #336b08cc
 def train_cli():
     "Entry point of the `diffnb-train` console script: `train_main` on sys.argv, exit status 0 on success"
@@ -248,3 +316,7 @@ def train_cli():
 def sample_cli():
     "Entry point of the `diffnb-sample` console script: `sample_main` on sys.argv, exit status 0 on success"
     sample_main()
+
+def eval_cli():
+    "Entry point of the `diffnb-eval` console script: `eval_main` on sys.argv, exit status 0 on success"
+    eval_main()

@@ -43,6 +43,7 @@ class PositionalEmbedding(nn.Module):
         self.num_channels, self.max_positions, self.endpoint = check_int(num_channels, 'num_channels', min=4), max_positions, endpoint
         if num_channels % 2: raise ValueError(f"`num_channels` must be even (a sin and a cos per frequency), got {num_channels}")
     def freqs(self, device=None) -> torch.Tensor:
+        "The `num_channels // 2` frequencies of the sinusoids"
         half = self.num_channels // 2
         return self.max_positions ** -(torch.arange(half, dtype=torch.float32, device=device) / (half - self.endpoint))
     def forward(self, c_noise:torch.Tensor) -> torch.Tensor:
@@ -91,6 +92,7 @@ class UNetBlock(nn.Module):
             self.qkv = _conv(out_channels, 3 * out_channels, k=1, scale=math.sqrt(0.2))
             self.proj = _conv(out_channels, out_channels, k=1, scale=init_out)
     def resample(self, x):
+        "Nearest-neighbour 2x upsampling, 2x2 average pooling, or `x` unchanged"
         if self.up: return F.interpolate(x, scale_factor=2, mode='nearest')
         if self.down: return F.avg_pool2d(x, 2)
         return x
@@ -107,6 +109,7 @@ class UNetBlock(nn.Module):
         if self.num_heads: x = (x + self.proj(self.attention(self.norm2(x)))) * self.skip_scale
         return x
     def attention(self, x):
+        "Multi-head self-attention over the pixels of `x`"
         b, c, hh, ww = x.shape
         q, k, v = self.qkv(x).reshape(b * self.num_heads, 3, c // self.num_heads, hh * ww).unbind(1)
         with torch.autocast(x.device.type, enabled=False):              # logits and softmax in float32, as EDM does
@@ -201,6 +204,7 @@ class UNet(nn.Module):
         self.conv_out = _conv(c, in_channels, scale=init_out)
 
     def embed(self, c_noise, class_labels=None):
+        "The conditioning vector from `c_noise`, plus the class embedding when the net has classes"
         emb = self.map_noise(c_noise)
         if self.map_label is not None:
             y = class_labels.float() if class_labels.is_floating_point() else F.one_hot(class_labels, self.n_classes).float()

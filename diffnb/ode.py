@@ -30,12 +30,24 @@ def edm_sigmas(n:int,                  # Number of steps N; returns N + 1 levels
 # %% ../nbs/04_edm_ode.ipynb #e293f18c
 class ODESchedule:
     "A choice of sigma(t) and s(t) (one column of EDM Table 1); subclasses fill in the formulas"
-    def sigma(self, t): raise NotImplementedError
-    def sigma_deriv(self, t): raise NotImplementedError
-    def sigma_inv(self, sigma): raise NotImplementedError
-    def s(self, t): return torch.ones_like(_t(t))
-    def s_deriv(self, t): return torch.zeros_like(_t(t))
-    def time_steps(self, n:int) -> torch.Tensor: raise NotImplementedError
+    def sigma(self, t):
+        "Noise level sigma(t) at time(s) `t`"
+        raise NotImplementedError
+    def sigma_deriv(self, t):
+        "d sigma / dt at time(s) `t`"
+        raise NotImplementedError
+    def sigma_inv(self, sigma):
+        "The time t at which sigma(t) = `sigma`"
+        raise NotImplementedError
+    def s(self, t):
+        "Scale s(t) at time(s) `t`; 1 unless the schedule scales x"
+        return torch.ones_like(_t(t))
+    def s_deriv(self, t):
+        "d s / dt at time(s) `t`"
+        return torch.zeros_like(_t(t))
+    def time_steps(self, n:int) -> torch.Tensor:
+        "The `n` sampling times t_0 > ... > t_{n-1} of this column of Table 1, then t_n = 0"
+        raise NotImplementedError
     def sigmas(self, n:int) -> torch.Tensor:
         "The noise levels sigma(t_i) of `time_steps(n)`"
         return self.sigma(self.time_steps(n))

@@ -21,7 +21,9 @@ class Precond(nn.Module):
         "(c_skip, c_out, c_in, c_noise) at `sigma` (a float or a tensor)"
         return self._scalings(as_float64(sigma))
     def _scalings(self, sigma:torch.Tensor): raise NotImplementedError
-    def round_sigma(self, sigma): return sigma
+    def round_sigma(self, sigma):
+        "The noise level the network is evaluated at: `sigma` itself, except where the net knows only a discrete set"
+        return sigma
     def forward(self, x:torch.Tensor, sigma, class_labels=None) -> torch.Tensor:
         x = check_tensor(x, 'x', min_ndim=1)
         s = expand_sigma(sigma, x)
@@ -63,8 +65,12 @@ class EDMPrecond(Precond):
 # %% ../nbs/06_preconditioning.ipynb #01503e38
 class DiffusionLoss:
     "lambda(sigma) ||D(y + n; sigma) - y||^2 with sigma ~ p_train; subclasses give `sample_sigma` and `weight`"
-    def sample_sigma(self, n:int, generator=None, device=None, dtype=torch.float32) -> torch.Tensor: raise NotImplementedError
-    def weight(self, sigma:torch.Tensor) -> torch.Tensor: raise NotImplementedError
+    def sample_sigma(self, n:int, generator=None, device=None, dtype=torch.float32) -> torch.Tensor:
+        "`n` training noise levels drawn from p_train"
+        raise NotImplementedError
+    def weight(self, sigma:torch.Tensor) -> torch.Tensor:
+        "The loss weight lambda(sigma)"
+        raise NotImplementedError
     def __call__(self, D, y:torch.Tensor, class_labels=None, generator=None) -> torch.Tensor:
         "Per-element weighted loss, y's shape"
         y = check_tensor(y, 'y', min_ndim=1)
