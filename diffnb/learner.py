@@ -238,7 +238,9 @@ class EveryEpochs(Callback):
     def after_epoch(self):
         done, trained, self._trained = self.epoch + 1, self._trained, False
         if trained and rank_distrib() == 0 and (done % self.every == 0 or done == self.n_epoch): self.every_epochs(done)
-    def every_epochs(self, done:int): raise NotImplementedError
+    def every_epochs(self, done:int):
+        "What to do after `done` trained epochs; subclasses override it"
+        raise NotImplementedError
 
 class CheckpointCallback(EveryEpochs):
     "Save a checkpoint after every `every` trained epochs (and the last one), on rank 0 only"

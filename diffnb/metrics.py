@@ -172,7 +172,9 @@ def features(net:FeatureNet, x:torch.Tensor, bs:int=1000) -> torch.Tensor:
 class TorchevalFeatures(nn.Module):
     "A `FeatureNet` as torcheval's FID model: 3-channel images in [0, 1] -> features"
     def __init__(self, net:FeatureNet): super().__init__(); self.net = net
-    def forward(self, x): return self.net.features(x[:, :self.net.in_channels] * 2 - 1).double()
+    def forward(self, x):
+        "Features (float64) of `x [n, 3, h, w]` in [0, 1], as torcheval passes them: the first `in_channels` channels, rescaled to [-1, 1]"
+        return self.net.features(x[:, :self.net.in_channels] * 2 - 1).double()
 
 def _to_torcheval(x): return ((x.float().clamp(-1, 1) + 1) / 2).expand(-1, 3, -1, -1) if x.shape[1] == 1 else (x.float().clamp(-1, 1) + 1) / 2
 

@@ -22,7 +22,9 @@ class NFECounter:
     "Wrap a denoiser and count its calls (`nfe`); keeps the wrapped denoiser's `round_sigma`"
     def __init__(self, denoiser): self.denoiser, self.nfe = denoiser, 0
     def __call__(self, x, sigma, **kwargs): self.nfe += 1; return self.denoiser(x, sigma, **kwargs)
-    def round_sigma(self, sigma): return round_sigma(self.denoiser, sigma)
+    def round_sigma(self, sigma):
+        "The wrapped denoiser's `round_sigma` (identity if it has none): counting leaves the noise levels alone"
+        return round_sigma(self.denoiser, sigma)
 
 # %% ../nbs/05_samplers.ipynb #139cb050
 @torch.no_grad()
