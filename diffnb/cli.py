@@ -9,7 +9,7 @@ __all__ = ['DATASETS', 'SAMPLERS', 'SIGMA_RANGE', 'MLPNet', 'presets', 'make_net
            'sample_parser', 'sample_main', 'eval_parser', 'eval_main', 'train_cli', 'sample_cli', 'eval_cli']
 
 # %% ../nbs/11_cli.ipynb #53f28ff9
-import argparse, json, signal, sys, threading, time, warnings
+import argparse, json, os, signal, sys, threading, time, warnings
 # a dependency's import raises torch's `torch.jit.script` deprecation warning; a console script should not print it
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 from contextlib import nullcontext
@@ -17,15 +17,15 @@ from pathlib import Path
 import numpy as np
 import torch, torch.nn as nn
 from safetensors.torch import load_file
-from fastai.callback.core import Callback
-from fastai.torch_core import set_seed
+from fastai.torch_core import set_seed, rank_distrib, num_distrib
+import fastai.distributed  # noqa: F401 (adds Learner.distrib_ctx)
 from .core import check_int, check_positive, check_in, get_device, make_generator, save_images
 from .data import load_digits, load_mnist, load_fashion_mnist, load_cifar10, get_dls, estimate_sigma_data
 from .ddpm import EpsMLP, sample_ddpm
 from .ode import edm_sigmas
 from .sampling import sample_euler, sample_heun, sample_ddim, sample_euler_maruyama, sample_dpmpp_2m, NFECounter
 from .metrics import feature_net, evaluate, memorisation, format_scores
-from .learner import (FORMULATIONS, setup_formulation, diffusion_learner, EMA, CheckpointCallback, SampleGrid,
+from .learner import (FORMULATIONS, setup_formulation, diffusion_learner, EMA, CheckpointCallback, SampleGrid, EveryEpochs,
                             NonFiniteLossError, latest_checkpoint, load_checkpoint)
 
 # %% ../nbs/11_cli.ipynb #a2f665c2
@@ -75,16 +75,14 @@ def _fail(prog, msg):
 
 _COMPAT = ('data', 'formulation', 'preset', 'bs', 'lr', 'epochs', 'precision', 'ema_halflife', 'seed', 'n_train', 'cond')
 
-class _Report(Callback):
-    "Terse progress: one line every `every` trained epochs and at the end"
+class _Report(EveryEpochs):
+    "Terse progress on rank 0: one line every `every` trained epochs and at the end"
     order = 100
-    def __init__(self, every, t0): self.every, self.t0, self._trained = every, t0, False
-    def after_train(self): self._trained = True
-    def after_epoch(self):
-        trained, self._trained = self._trained, False
-        if trained and self.recorder.values and ((self.epoch + 1) % self.every == 0 or self.epoch + 1 == self.n_epoch):
+    def __init__(self, every, t0): super().__init__(every); self.t0 = t0
+    def every_epochs(self, done:int):
+        if self.recorder.values:
             tr, va = self.recorder.values[-1][:2]
-            print(f'epoch {self.epoch + 1}/{self.n_epoch}: loss train {tr:.4f}, valid {va:.4f} ({time.time() - self.t0:.0f}s)', flush=True)
+            print(f'epoch {done}/{self.n_epoch}: loss train {tr:.4f}, valid {va:.4f} ({time.time() - self.t0:.0f}s)', flush=True)
 
 def train_parser() -> argparse.ArgumentParser:
     p = _Parser(prog='diffnb-train', description="Train a diffusion model (EDM by default) on the digits or a downloaded data set")
@@ -95,7 +93,7 @@ def train_parser() -> argparse.ArgumentParser:
     a('--formulation', default='edm', help=f'EDM Table 1 column or DDPM: {", ".join(FORMULATIONS)}')
     a('--preset', default='mlp', help='network: mlp, or a U-Net preset of diffnb.models')
     a('--epochs', type=int, default=300, help='epochs of fit_one_cycle')
-    a('--bs', type=int, default=128, help='batch size (global)')
+    a('--bs', type=int, default=128, help='global batch size (split evenly over the processes of torchrun)')
     a('--lr', type=float, default=2e-3, help='peak learning rate of the one-cycle schedule')
     a('--precision', default='fp32', help='fp32, bf16 or fp16 (autocast on the model\'s device)')
     a('--ema-halflife', type=float, default=50., help='EMA half-life in thousands of images (EDM: 500 for CIFAR-10)')
@@ -115,13 +113,16 @@ def _check_train_args(a):
     for k in ('epochs', 'bs', 'every', 'n_samples', 'steps'): check_int(getattr(a, k), f'--{k.replace("_", "-")}', min=1)
     if a.n_train is not None: check_int(a.n_train, '--n-train', min=2)
     check_positive(a.lr, '--lr'); check_positive(a.ema_halflife, '--ema-halflife'); check_int(a.seed, '--seed', min=0)
-    out = Path(a.out)
+    out, world = Path(a.out), max(1, num_distrib())
     if out.exists() and not out.is_dir(): raise ValueError(f"--out {out} is a file; give a folder")
+    if a.bs % world: raise ValueError(f"--bs {a.bs} is the global batch: it must be a multiple of the {world} processes (WORLD_SIZE)")
 
 # %% ../nbs/11_cli.ipynb #0e3463a4
 def _train(a) -> dict:
     _check_train_args(a)
     out, t0 = Path(a.out), time.time()
+    world, rank = max(1, num_distrib()), rank_distrib()       # under torchrun / accelerate launch: WORLD_SIZE, RANK
+    say = print if rank == 0 else (lambda *_, **__: None)
     cfg = {k: getattr(a, k) for k in _COMPAT}
     start = 0
     if a.resume:
@@ -132,13 +133,15 @@ def _train(a) -> dict:
     elif (out / 'latest').exists():
         raise FileExistsError(f"{out} already holds a run ({(out / 'latest').read_text().strip()}); add --resume to continue it, or choose another --out")
     dev = get_device(a.device)
+    if world > 1 and dev.type == 'cuda' and dev.index is None:            # one GPU per process
+        dev = torch.device('cuda', int(os.environ.get('LOCAL_RANK', rank))); torch.cuda.set_device(dev)
     set_seed(a.seed)
     x, y = load_data(a.data, a.root)
     if a.n_train is not None: x, y = x[:a.n_train], y[:a.n_train]
     sd = estimate_sigma_data(x)
     n_classes = int(y.max()) + 1 if a.cond else None
     cfg.update(shape=list(x.shape[1:]), sigma_data=sd, n_classes=n_classes)
-    dls = get_dls(x, y, bs=a.bs, seed=a.seed, device=dev)
+    dls = get_dls(x, y, bs=a.bs // world, seed=a.seed, device=dev)      # each process gets its share of every global batch
     D, loss = setup_formulation(a.formulation, make_net(a.preset, x.shape[1:], n_classes), sigma_data=sd)
     lo, hi = SIGMA_RANGE[a.formulation]
     labels = (torch.arange(a.n_samples) % n_classes) if n_classes else None
@@ -148,14 +151,17 @@ def _train(a) -> dict:
                                    _Report(max(1, a.epochs // 10), t0)]).to_precision(a.precision)
     if a.resume:
         start = load_checkpoint(learn, out)['epoch']
-        print(f'resuming {out} after epoch {start} of {a.epochs}')
+        say(f'resuming {out} after epoch {start} of {a.epochs}')
     n_params = sum(p.numel() for p in D.parameters())
-    print(f'training {a.formulation.upper()} ({a.preset}, {n_params:,} parameters) on {len(dls.train_ds):,} {a.data} images '
-          f'{tuple(x.shape[1:])} for {a.epochs} epochs on {dev} ({a.precision}); writing to {out}', flush=True)
+    say(f'training {a.formulation.upper()} ({a.preset}, {n_params:,} parameters) on {len(dls.train_ds):,} {a.data} images '
+        f'{tuple(x.shape[1:])} for {a.epochs} epochs on {dev}' + (f' x {world} processes' if world > 1 else '') +
+        f' ({a.precision}); writing to {out}', flush=True)
     if start < a.epochs:
-        with (nullcontext() if sys.stdout.isatty() else learn.no_bar()), learn.no_logging():
+        with (learn.distrib_ctx(cpu=dev.type != 'cuda') if world > 1 else nullcontext()), \
+             (nullcontext() if sys.stdout.isatty() and rank == 0 else learn.no_bar()), learn.no_logging():
             learn.fit_one_cycle(a.epochs, a.lr, start_epoch=start)
     elif learn.opt is None: learn.create_opt()
+    if rank > 0: return dict(rank=rank, epochs_done=a.epochs)          # rank 0 alone draws the grid and writes the summary
     if grid.shape is None: grid.shape = tuple(x.shape[1:])
     samples = grid.draw()
     save_images(samples.clamp(-1, 1), out / 'samples.png', scale=4 if x.shape[-1] <= 16 else 1)

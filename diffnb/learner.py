@@ -101,6 +101,10 @@ def diffusion_learner(dls, denoiser:nn.Module, loss:DiffusionLoss, cond:bool=Fal
     return Learner(dls, denoiser, loss_func=weighted_mse, cbs=cbs, **kwargs)
 
 # %% ../nbs/09_learner.ipynb #965d5717
+def _bare(m:nn.Module) -> nn.Module:
+    "The model inside a (Distributed)DataParallel wrapper, which fastai's `DistributedTrainer` adds for the length of a fit"
+    return m.module if isinstance(m, (nn.parallel.DistributedDataParallel, nn.DataParallel)) else m
+
 class EMA(Callback):
     "EDM's exponential moving average of the weights: half-life in images seen, with ramp-up; `ema_model` is the averaged denoiser"
     order = 60                                              # after the optimiser step (MixedPrecision may cancel a step)
@@ -110,7 +114,7 @@ class EMA(Callback):
         self.rampup_ratio = None if rampup_ratio is None else check_positive(rampup_ratio, 'rampup_ratio')
         self.ema_model, self.nimg = None, 0
     def before_fit(self):
-        if self.ema_model is None: self.ema_model = copy.deepcopy(self.learn.model).eval().requires_grad_(False)
+        if self.ema_model is None: self.ema_model = copy.deepcopy(_bare(self.learn.model)).eval().requires_grad_(False)
         self.learn.ema_model = self.ema_model
     def beta(self, batch_size:int) -> float:
         "The decay of one step on `batch_size` images, after `nimg` images"
@@ -122,8 +126,8 @@ class EMA(Callback):
         world = torch.distributed.get_world_size() if torch.distributed.is_available() and torch.distributed.is_initialized() else 1
         bs = self.xb[0].shape[0] * world
         b = self.beta(bs)
-        for pe, p in zip(self.ema_model.parameters(), self.learn.model.parameters()): pe.copy_(p.detach().lerp(pe, b))
-        for be, bm in zip(self.ema_model.buffers(), self.learn.model.buffers()): be.copy_(bm)
+        for pe, p in zip(self.ema_model.parameters(), _bare(self.learn.model).parameters()): pe.copy_(p.detach().lerp(pe, b))
+        for be, bm in zip(self.ema_model.buffers(), _bare(self.learn.model).buffers()): be.copy_(bm)
         self.nimg += bs
 
 # %% ../nbs/09_learner.ipynb #6e61d938
@@ -146,9 +150,13 @@ def to_precision(self:Learner, precision:str='bf16'):
     return self
 
 # %% ../nbs/09_learner.ipynb #a0479621
+def _inner(dl):
+    "The loader whose `rng` shuffles: under DDP, the one inside fastai's `DistributedDL` (whose own `rng` is never used)"
+    return dl.dl if isinstance(dl, DistributedDL) else dl
+
 def _rng_state(learn) -> dict:
     st = dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate(),
-              dls=[getattr(dl, 'rng', random.Random()).getstate() for dl in learn.dls.loaders])
+              dls=[getattr(_inner(dl), 'rng', random.Random()).getstate() for dl in learn.dls.loaders])
     if torch.cuda.is_available(): st['cuda'] = torch.cuda.get_rng_state_all()
     cb = _find_cb(learn, DiffusionCallback)
     if cb is not None and cb.gen is not None: st['noise'] = cb.gen.get_state()
@@ -157,7 +165,7 @@ def _rng_state(learn) -> dict:
 def _set_rng_state(learn, st:dict):
     torch.set_rng_state(st['torch']); np.random.set_state(st['numpy']); random.setstate(st['python'])
     for dl, s in zip(learn.dls.loaders, st['dls']):
-        if hasattr(dl, 'rng'): dl.rng.setstate(s)
+        if hasattr(_inner(dl), 'rng'): _inner(dl).rng.setstate(s)
     if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
     cb = _find_cb(learn, DiffusionCallback)
     if cb is not None and 'noise' in st:
@@ -179,17 +187,18 @@ def _fsync_dir(p:Path):
 def save_checkpoint(learn:Learner, path,             # Run directory; the checkpoint goes to path/ckpt-EEEEE
                     epoch:int,                       # Epochs completed
                     config:dict|None=None,           # The run's configuration (JSON-serialisable)
-                    keep:int=2) -> Path:             # Checkpoints kept (older ones are deleted after the pointer moves)
+                    keep:int=2,                      # Checkpoints kept (older ones are deleted after the pointer moves)
+                    rank_rng:list|None=None) -> Path: # Every process's random states under DDP (see `CheckpointCallback`)
     "Write a checkpoint directory atomically, then point `path/latest` at it"
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     name = f'ckpt-{check_int(epoch, "epoch", min=0):05d}'
     tmp = path / f'.{name}.tmp{os.getpid()}'
     shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir()
-    save_file(_weights(learn.model), str(tmp / 'model.safetensors'))
+    save_file(_weights(_bare(learn.model)), str(tmp / 'model.safetensors'))
     ema = _find_cb(learn, EMA)
     if ema is not None and ema.ema_model is not None: save_file(_weights(ema.ema_model), str(tmp / 'ema.safetensors'))
     if learn.opt is None: learn.create_opt()
-    torch.save(dict(epoch=epoch, opt=learn.opt.state_dict(), rng=_rng_state(learn),
+    torch.save(dict(epoch=epoch, opt=learn.opt.state_dict(), rng=_rng_state(learn), rank_rng=rank_rng,
                     ema_nimg=None if ema is None else ema.nimg, train_iter=getattr(learn, 'train_iter', 0)), tmp / 'state.pt')
     (tmp / 'config.json').write_text(json.dumps(dict(config or {}, epoch=epoch), indent=2))
     for f in tmp.iterdir():
@@ -219,15 +228,19 @@ def load_checkpoint(learn:Learner, path) -> dict:
     "Load the latest checkpoint under `path` into `learn` (weights, EMA, optimiser, random states); returns its state (with `epoch`)"
     d = latest_checkpoint(path)
     try:
-        learn.model.load_state_dict(load_file(str(d / 'model.safetensors')), strict=True)
+        _bare(learn.model).load_state_dict(load_file(str(d / 'model.safetensors')), strict=True)
         state = torch.load(d / 'state.pt', weights_only=False)
     except Exception as e: raise ValueError(f"checkpoint {d} cannot be loaded into this model: {e}") from None
     ema = _find_cb(learn, EMA)
     if ema is not None and (d / 'ema.safetensors').is_file():
-        if ema.ema_model is None: ema.ema_model = copy.deepcopy(learn.model).eval().requires_grad_(False)
+        if ema.ema_model is None: ema.ema_model = copy.deepcopy(_bare(learn.model)).eval().requires_grad_(False)
         ema.ema_model.load_state_dict(load_file(str(d / 'ema.safetensors'))); ema.nimg = state['ema_nimg']
+    world, saved = max(1, num_distrib()), state.get('rank_rng')
+    if world != (len(saved) if saved else 1):
+        raise ValueError(f"checkpoint {d} was written by {len(saved) if saved else 1} process(es), and this run has {world}: "
+                         "resume with the same number of processes, so that each continues its own random streams")
     learn.create_opt(); learn.opt.load_state_dict(state['opt'])
-    _set_rng_state(learn, state['rng'])
+    _set_rng_state(learn, saved[rank_distrib()] if saved else state['rng'])
     state['config'] = json.loads((d / 'config.json').read_text())
     return state
 
@@ -237,9 +250,13 @@ class EveryEpochs(Callback):
     def after_train(self): self._trained = True         # epochs skipped by `start_epoch` never get here
     def after_epoch(self):
         done, trained, self._trained = self.epoch + 1, self._trained, False
-        if trained and rank_distrib() == 0 and (done % self.every == 0 or done == self.n_epoch): self.every_epochs(done)
+        if not (trained and (done % self.every == 0 or done == self.n_epoch)): return
+        self.all_ranks(done)
+        if rank_distrib() == 0: self.every_epochs(done)
+    def all_ranks(self, done:int):
+        "What every process does first, before rank 0's `every_epochs` (collective operations); nothing by default"
     def every_epochs(self, done:int):
-        "What to do after `done` trained epochs; subclasses override it"
+        "What to do after `done` trained epochs, on rank 0; subclasses override it"
         raise NotImplementedError
 
 class CheckpointCallback(EveryEpochs):
@@ -248,7 +265,14 @@ class CheckpointCallback(EveryEpochs):
     def __init__(self, path, every:int=1, config:dict|None=None, keep:int=2):
         super().__init__(every)
         self.path, self.config, self.keep = Path(path), config, check_int(keep, 'keep', min=1)
-    def every_epochs(self, done:int): save_checkpoint(self.learn, self.path, done, self.config, self.keep)
+        self._rank_rng = None
+    def all_ranks(self, done:int):
+        "Under DDP, gather every process's random states (each draws its own noise), so that each resumes its own streams"
+        self._rank_rng = None
+        if num_distrib() > 1 and torch.distributed.is_initialized():
+            self._rank_rng = [None] * torch.distributed.get_world_size()
+            torch.distributed.all_gather_object(self._rank_rng, _rng_state(self.learn))
+    def every_epochs(self, done:int): save_checkpoint(self.learn, self.path, done, self.config, self.keep, rank_rng=self._rank_rng)
 
 # %% ../nbs/09_learner.ipynb #1685bc1a
 @patch
@@ -278,7 +302,7 @@ class SampleGrid(EveryEpochs):
     def draw(self) -> torch.Tensor:
         "The grid's samples, `[n, *shape]`, from the EMA weights if there are any"
         ema = _find_cb(self.learn, EMA)
-        D = ema.ema_model if ema is not None and ema.ema_model is not None else self.learn.model
+        D = ema.ema_model if ema is not None and ema.ema_model is not None else _bare(self.learn.model)
         was_training, dev = D.training, next(D.parameters()).device
         z = torch.randn((self.n,) + self.shape, generator=make_generator(self.seed), dtype=torch.float32).to(dev)
         sig = self.sigmas.to(dev)
