@@ -6,7 +6,8 @@ Docs: https://diffnb.github.io/diffnb/cli.html.md"""
 
 # %% auto #0
 __all__ = ['DATASETS', 'SAMPLERS', 'SIGMA_RANGE', 'MLPNet', 'presets', 'make_net', 'load_data', 'train_parser', 'train_main',
-           'sample_parser', 'sample_main', 'eval_parser', 'eval_main', 'train_cli', 'sample_cli', 'eval_cli']
+           'sample_parser', 'load_denoiser', 'sample_main', 'eval_parser', 'eval_main', 'train_cli', 'sample_cli',
+           'eval_cli']
 
 # %% ../nbs/11_cli.ipynb #53f28ff9
 import argparse, json, os, signal, sys, threading, time, warnings
@@ -205,7 +206,9 @@ def sample_parser() -> argparse.ArgumentParser:
     a('--device', default=None)
     return p
 
-def _load_denoiser(ckpt, raw:bool=False):
+def load_denoiser(ckpt,                # A run folder (its latest checkpoint) or a checkpoint folder
+                  raw:bool=False):     # The raw weights instead of the EMA
+    "(denoiser D(x, sigma) in eval mode, the run's configuration) of a checkpoint written by `diffnb-train`"
     d = Path(ckpt)
     if not d.exists(): raise FileNotFoundError(f"checkpoint {d} does not exist")
     if (d / 'latest').exists() or not (d / 'config.json').exists(): d = latest_checkpoint(d)
@@ -222,7 +225,7 @@ def _sample(a) -> Path:
     check_in(a.sampler, '--sampler', tuple(SAMPLERS)); check_int(a.steps, '--steps', min=1); check_int(a.n, '--n', min=1)
     check_positive(a.churn, '--churn', strict=False); check_int(a.seed, '--seed', min=0)
     if a.churn and a.sampler != 'heun': raise ValueError("--churn applies to --sampler heun only")
-    D, cfg = _load_denoiser(a.ckpt, a.raw)
+    D, cfg = load_denoiser(a.ckpt, a.raw)
     dev = get_device(a.device); D.to(dev)
     lo, hi = SIGMA_RANGE[cfg['formulation']]
     sig = edm_sigmas(a.steps, lo, hi, dtype=torch.float32, device=dev)
@@ -277,7 +280,7 @@ def _eval(a) -> dict:
     if a.churn and a.sampler != 'heun': raise ValueError("--churn applies to --sampler heun only")
     out = Path(a.out) if a.out else Path(a.ckpt) / f'eval-{a.sampler}-{a.steps}.json'
     if out.suffix.lower() != '.json': raise ValueError(f"--out must end in .json, got {out}")
-    D, cfg = _load_denoiser(a.ckpt, a.raw)
+    D, cfg = load_denoiser(a.ckpt, a.raw)
     real, _ = load_data(cfg['data'], a.root)
     if 2 * a.n > len(real): raise ValueError(f"--n must be at most {len(real) // 2} (half the {len(real)} {cfg['data']} images, so that the floor can be measured), got {a.n}")
     t0, dev = time.time(), get_device(a.device)
