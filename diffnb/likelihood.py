@@ -38,21 +38,25 @@ def gaussian_log_prob(x:torch.Tensor, std) -> torch.Tensor:
     return -0.5 * (x.flatten(1)**2).sum(1) / std**2 - 0.5 * d * math.log(2 * math.pi * std**2)
 
 # %% ../nbs/10a_likelihood.ipynb #3898c9af
-def _div_f(denoiser, x, t, probes, extra_args):
+def _div_f(denoiser, x, t, probes, extra_args, chunk:int=64):
     "f = (x - D(x; t)) / t and its divergence (d - div D) / t: exact (probes None) or one Hutchinson estimate per probe `[K, batch]`"
     d = x[0].numel()
     with torch.enable_grad():
         xg = x.detach().requires_grad_(True)
         D = denoise(denoiser, xg, t, extra_args)
-        if probes is None:                                   # d backward passes: sum_i dD_i/dx_i, one row of the Jacobian each
-            Df = D.flatten(1); div = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
-            for i in range(d):
-                gi, = torch.autograd.grad(Df[:, i].sum(), xg, retain_graph=i < d - 1)
-                div = div + gi.flatten(1)[:, i]
+        # vector-Jacobian products u^T (dD/dx), `chunk` of them per backward pass (autograd's `is_grads_batched`, vmap underneath)
+        vjp = lambda us, last: torch.autograd.grad(D, xg, grad_outputs=us, retain_graph=not last, is_grads_batched=True)[0]
+        if probes is None:                                   # u = e_i for every pixel i: sum_i (dD_i/dx_i), one Jacobian row each
+            div = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
+            for i0 in range(0, d, chunk):
+                idx = torch.arange(i0, min(d, i0 + chunk), device=x.device)
+                us = torch.zeros(len(idx), *D.shape, dtype=D.dtype, device=D.device)
+                us.flatten(2)[torch.arange(len(idx)), :, idx] = 1
+                div = div + vjp(us, i0 + chunk >= d).flatten(2)[torch.arange(len(idx)), :, idx].sum(0)
             div = div[None]
-        else:                                                # v^T (dD/dx) v for each probe v: one backward pass each
-            div = torch.stack([(torch.autograd.grad((D * v).sum(), xg, retain_graph=k < len(probes) - 1)[0] * v).flatten(1).sum(1)
-                               for k, v in enumerate(probes)])
+        else:                                                # v^T (dD/dx) v for each probe v
+            div = torch.cat([(vjp(vs, k + chunk >= len(probes)) * vs).flatten(2).sum(2) for k, vs in
+                             ((k, probes[k:k + chunk]) for k in range(0, len(probes), chunk))])
     return (x - D.detach()) / t, d - div.detach()          # f, and t div f = d - div D (the integrand in log t)
 
 @torch.no_grad()
