@@ -1,6 +1,6 @@
 """Training overhead of diffnb's fastai Learner + callbacks against a hand-written PyTorch loop.
 
-Same denoiser (EDMPrecond around an MLP), same data (the digits, in memory), same batch size, same EDM loss, same
+Same denoiser (EDMPrecond around an MLP, or a U-Net preset with --net), same data (the digits, in memory), same batch size, same EDM loss, same
 optimiser (torch.optim.Adam) and the same K steps. Each variant runs in its own process (clean peak memory), the
 timed steps follow untimed warm-up steps, and the best of R repeats is kept. The last line is `ratio N.NN`
 (Learner time / hand-loop time). Run from the repository root:
@@ -8,7 +8,7 @@ timed steps follow untimed warm-up steps, and the best of R repeats is kept. The
 """
 import argparse, json, os, resource, subprocess, sys, time
 
-def run(variant, steps, warmup, bs, width, device):
+def run(variant, steps, warmup, bs, width, device, net='mlp'):
     import warnings; warnings.filterwarnings('ignore')
     import torch, torch.nn as nn
     from functools import partial
@@ -25,7 +25,11 @@ def run(variant, steps, warmup, bs, width, device):
             self.body = nn.Sequential(nn.Linear(d + w, w), nn.SiLU(), nn.Linear(w, w), nn.SiLU(), nn.Linear(w, d))
         def forward(self, x, c_noise, class_labels=None):
             return self.body(torch.cat([x.flatten(1), self.emb(c_noise.float()[:, None]).sin()], 1)).view(x.shape)
-    D, loss = EDMPrecond(Net(), sigma_data=0.5).to(device), EDMLoss()
+    if net == 'mlp': F = Net()
+    else:
+        from diffnb.models import unet_preset
+        F = unet_preset(net.split('-', 1)[1], img_size=8, in_channels=1)
+    D, loss = EDMPrecond(F, sigma_data=0.5).to(device), EDMLoss()
     n = warmup + steps
     if variant == 'hand':
         opt = torch.optim.Adam(D.parameters(), lr=1e-4)
@@ -73,16 +77,17 @@ if __name__ == '__main__':
     p.add_argument('--steps', type=int, default=300); p.add_argument('--warmup', type=int, default=30)
     p.add_argument('--bs', type=int, default=128); p.add_argument('--width', type=int, default=256)
     p.add_argument('--repeats', type=int, default=3); p.add_argument('--device', default='cpu')
+    p.add_argument('--net', default='mlp', choices=('mlp', 'unet-tiny', 'unet-small'), help='the network F: the MLP (width --width) or a U-Net preset')
     p.add_argument('--variant', help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.variant:
-        run(a.variant, a.steps, a.warmup, a.bs, a.width, a.device); sys.exit()
+        run(a.variant, a.steps, a.warmup, a.bs, a.width, a.device, a.net); sys.exit()
     import torch
-    print(f'torch {torch.__version__}, {torch.get_num_threads()} thread(s), device {a.device}; EDMPrecond(MLP width {a.width}), '
+    print(f'torch {torch.__version__}, {torch.get_num_threads()} thread(s), device {a.device}; EDMPrecond(' + (f'MLP width {a.width}' if a.net == 'mlp' else a.net) + '), '
           f'batch {a.bs} of 8x8 digits, {a.steps} timed steps after {a.warmup} warm-up, best of {a.repeats}')
     res = {}
     for v in ('hand', 'learner', 'learner_fastai_adam'):
-        outs = [json.loads(subprocess.run([sys.executable, __file__, '--variant', v] + [f'--{k}={getattr(a, k)}' for k in ('steps', 'warmup', 'bs', 'width', 'device')],
+        outs = [json.loads(subprocess.run([sys.executable, __file__, '--variant', v] + [f'--{k}={getattr(a, k)}' for k in ('steps', 'warmup', 'bs', 'width', 'device', 'net')],
                                           capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]) for _ in range(a.repeats)]
         res[v] = dict(ms=min(o['ms_per_step'] for o in outs), peak=max(o['peak_mib'] for o in outs))
     names = dict(hand='hand-written loop (torch Adam)', learner='diffnb Learner + DiffusionCallback (torch Adam)',
