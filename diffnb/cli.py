@@ -63,8 +63,11 @@ def load_data(name:str, root=None):
     name = check_in(name, 'data', DATASETS)
     if name == 'digits': return load_digits()
     f = dict(mnist=load_mnist, fashion=load_fashion_mnist, cifar10=load_cifar10)[name]
-    from fastai.distributed import num_distrib, rank0_first
-    return rank0_first(f, root=root) if num_distrib() > 1 else f(root=root)
+    if num_distrib() < 2: return f(root=root)
+    if not torch.distributed.is_initialized(): torch.distributed.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
+    if rank_distrib() == 0: res = f(root=root)                 # rank 0 downloads; the others wait, then read its files
+    torch.distributed.barrier()
+    return res if rank_distrib() == 0 else f(root=root)
 
 # %% ../nbs/11_cli.ipynb #bed39273
 class _Parser(argparse.ArgumentParser):
@@ -136,6 +139,8 @@ def _train(a) -> dict:
     dev = get_device(a.device)
     if world > 1 and dev.type == 'cuda' and dev.index is None:            # one GPU per process
         dev = torch.device('cuda', int(os.environ.get('LOCAL_RANK', rank))); torch.cuda.set_device(dev)
+    if world > 1 and not torch.distributed.is_initialized():             # before the data: rank 0 downloads first
+        torch.distributed.init_process_group('nccl' if dev.type == 'cuda' else 'gloo')
     set_seed(a.seed)
     x, y = load_data(a.data, a.root)
     if a.n_train is not None: x, y = x[:a.n_train], y[:a.n_train]
@@ -320,7 +325,9 @@ def eval_main(argv=None) -> dict:
 # %% ../nbs/11_cli.ipynb #336b08cc
 def train_cli():
     "Entry point of the `diffnb-train` console script: `train_main` on sys.argv, exit status 0 on success"
-    train_main()
+    try: train_main()
+    finally:
+        if torch.distributed.is_available() and torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
 
 def sample_cli():
     "Entry point of the `diffnb-sample` console script: `sample_main` on sys.argv, exit status 0 on success"
