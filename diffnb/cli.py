@@ -58,13 +58,17 @@ def make_net(preset:str, shape, n_classes:int|None=None) -> nn.Module:
     from diffnb.models import unet_preset
     return unet_preset(preset, img_size=h, in_channels=c, n_classes=n_classes)
 
+def _process_group(cuda:bool):
+    "Set up the process group of torchrun's processes, once: NCCL for GPUs, gloo for CPUs"
+    if not torch.distributed.is_initialized(): torch.distributed.init_process_group('nccl' if cuda else 'gloo')
+
 def load_data(name:str, root=None):
     "(images [n, c, h, w] in [-1, 1], labels [n]) of a data set; others than the digits download once (rank 0 first)"
     name = check_in(name, 'data', DATASETS)
     if name == 'digits': return load_digits()
     f = dict(mnist=load_mnist, fashion=load_fashion_mnist, cifar10=load_cifar10)[name]
     if num_distrib() < 2: return f(root=root)
-    if not torch.distributed.is_initialized(): torch.distributed.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
+    _process_group(torch.cuda.is_available())                  # `diffnb-train` has set it up already, for its own device
     if rank_distrib() == 0: res = f(root=root)                 # rank 0 downloads; the others wait, then read its files
     torch.distributed.barrier()
     return res if rank_distrib() == 0 else f(root=root)
@@ -139,8 +143,7 @@ def _train(a) -> dict:
     dev = get_device(a.device)
     if world > 1 and dev.type == 'cuda' and dev.index is None:            # one GPU per process
         dev = torch.device('cuda', int(os.environ.get('LOCAL_RANK', rank))); torch.cuda.set_device(dev)
-    if world > 1 and not torch.distributed.is_initialized():             # before the data: rank 0 downloads first
-        torch.distributed.init_process_group('nccl' if dev.type == 'cuda' else 'gloo')
+    if world > 1: _process_group(dev.type == 'cuda')                    # before the data: rank 0 downloads first
     set_seed(a.seed)
     x, y = load_data(a.data, a.root)
     if a.n_train is not None: x, y = x[:a.n_train], y[:a.n_train]

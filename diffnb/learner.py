@@ -126,8 +126,9 @@ class EMA(Callback):
         world = torch.distributed.get_world_size() if torch.distributed.is_available() and torch.distributed.is_initialized() else 1
         bs = self.xb[0].shape[0] * world
         b = self.beta(bs)
-        for pe, p in zip(self.ema_model.parameters(), _bare(self.learn.model).parameters()): pe.copy_(p.detach().lerp(pe, b))
-        for be, bm in zip(self.ema_model.buffers(), _bare(self.learn.model).buffers()): be.copy_(bm)
+        m = _bare(self.learn.model)
+        for pe, p in zip(self.ema_model.parameters(), m.parameters()): pe.copy_(p.detach().lerp(pe, b))
+        for be, bm in zip(self.ema_model.buffers(), m.buffers()): be.copy_(bm)
         self.nimg += bs
 
 # %% ../nbs/09_learner.ipynb #6e61d938
@@ -164,8 +165,8 @@ def _rng_state(learn) -> dict:
 
 def _set_rng_state(learn, st:dict):
     torch.set_rng_state(st['torch']); np.random.set_state(st['numpy']); random.setstate(st['python'])
-    for dl, s in zip(learn.dls.loaders, st['dls']):
-        if hasattr(_inner(dl), 'rng'): _inner(dl).rng.setstate(s)
+    for dl, s in zip(map(_inner, learn.dls.loaders), st['dls']):
+        if hasattr(dl, 'rng'): dl.rng.setstate(s)
     if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
     cb = _find_cb(learn, DiffusionCallback)
     if cb is not None and 'noise' in st:
@@ -227,18 +228,18 @@ def latest_checkpoint(path) -> Path:
 def load_checkpoint(learn:Learner, path) -> dict:
     "Load the latest checkpoint under `path` into `learn` (weights, EMA, optimiser, random states); returns its state (with `epoch`)"
     d = latest_checkpoint(path)
-    try:
-        _bare(learn.model).load_state_dict(load_file(str(d / 'model.safetensors')), strict=True)
-        state = torch.load(d / 'state.pt', weights_only=False)
+    try: state = torch.load(d / 'state.pt', weights_only=False)
+    except Exception as e: raise ValueError(f"checkpoint {d} cannot be loaded into this model: {e}") from None
+    world, saved = max(1, num_distrib()), state.get('rank_rng')
+    if world != (len(saved) if saved else 1):          # refused before anything in `learn` changes
+        raise ValueError(f"checkpoint {d} was written by {len(saved) if saved else 1} process(es), and this run has {world}: "
+                         "resume with the same number of processes, so that each continues its own random streams")
+    try: _bare(learn.model).load_state_dict(load_file(str(d / 'model.safetensors')), strict=True)
     except Exception as e: raise ValueError(f"checkpoint {d} cannot be loaded into this model: {e}") from None
     ema = _find_cb(learn, EMA)
     if ema is not None and (d / 'ema.safetensors').is_file():
         if ema.ema_model is None: ema.ema_model = copy.deepcopy(_bare(learn.model)).eval().requires_grad_(False)
         ema.ema_model.load_state_dict(load_file(str(d / 'ema.safetensors'))); ema.nimg = state['ema_nimg']
-    world, saved = max(1, num_distrib()), state.get('rank_rng')
-    if world != (len(saved) if saved else 1):
-        raise ValueError(f"checkpoint {d} was written by {len(saved) if saved else 1} process(es), and this run has {world}: "
-                         "resume with the same number of processes, so that each continues its own random streams")
     learn.create_opt(); learn.opt.load_state_dict(state['opt'])
     _set_rng_state(learn, saved[rank_distrib()] if saved else state['rng'])
     state['config'] = json.loads((d / 'config.json').read_text())

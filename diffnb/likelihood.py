@@ -49,14 +49,17 @@ def _div_f(denoiser, x, t, probes, extra_args, chunk:int=64):
         if probes is None:                                   # u = e_i for every pixel i: sum_i (dD_i/dx_i), one Jacobian row each
             div = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
             for i0 in range(0, d, chunk):
-                idx = torch.arange(i0, min(d, i0 + chunk), device=x.device)
+                idx = torch.arange(i0, min(d, i0 + chunk), device=x.device); k = torch.arange(len(idx), device=x.device)
                 us = torch.zeros(len(idx), *D.shape, dtype=D.dtype, device=D.device)
-                us.flatten(2)[torch.arange(len(idx)), :, idx] = 1
-                div = div + vjp(us, i0 + chunk >= d).flatten(2)[torch.arange(len(idx)), :, idx].sum(0)
+                us.flatten(2)[k, :, idx] = 1
+                div = div + vjp(us, i0 + chunk >= d).flatten(2)[k, :, idx].sum(0)
             div = div[None]
         else:                                                # v^T (dD/dx) v for each probe v
-            div = torch.cat([(vjp(vs, k + chunk >= len(probes)) * vs).flatten(2).sum(2) for k, vs in
-                             ((k, probes[k:k + chunk]) for k in range(0, len(probes), chunk))])
+            parts = []
+            for k0 in range(0, len(probes), chunk):
+                vs = probes[k0:k0 + chunk]
+                parts.append((vjp(vs, k0 + chunk >= len(probes)) * vs).flatten(2).sum(2))
+            div = torch.cat(parts)
     return (x - D.detach()) / t, d - div.detach()          # f, and t div f = d - div D (the integrand in log t)
 
 @torch.no_grad()
