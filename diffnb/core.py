@@ -6,11 +6,11 @@ Docs: https://diffnb.github.io/diffnb/core.html.md"""
 
 # %% auto #0
 __all__ = ['check_int', 'check_positive', 'check_in', 'check_tensor', 'make_generator', 'get_device', 'as_float64', 'noise_like',
-           'append_dims', 'expand_sigma', 'check_sigmas', 'round_sigma', 'sampler_start', 'denoise', 'sampler_range',
-           'show_images', 'save_images', 'set_seed']
+           'append_dims', 'expand_sigma', 'check_sigmas', 'round_sigma', 'sampler_start', 'unchecked', 'entry_checks',
+           'denoise', 'sampler_range', 'SyncCounter', 'count_syncs', 'show_images', 'save_images', 'set_seed']
 
 # %% ../nbs/00_core.ipynb #6bbb66c3
-import math, numbers
+import contextlib, contextvars, math, numbers, traceback
 import torch
 import matplotlib.pyplot as plt
 from fastai.torch_core import set_seed
@@ -88,13 +88,14 @@ def append_dims(x:torch.Tensor, n:int) -> torch.Tensor:
     if x.ndim > n: raise ValueError(f"`x` has {x.ndim} dims, more than the {n} asked for")
     return x[(...,) + (None,) * (n - x.ndim)]
 
-def expand_sigma(sigma, x:torch.Tensor, name:str='sigma') -> torch.Tensor:
+def expand_sigma(sigma, x:torch.Tensor, name:str='sigma',
+                 check:bool=True) -> torch.Tensor:   # Check the values (>= 0, not NaN): a host-device sync for a tensor `sigma`
     "`sigma` (float, 0-dim or `[batch]`) as a `[batch, 1, ...]` tensor on `x`'s device and dtype"
     s = torch.as_tensor(sigma, dtype=x.dtype, device=x.device)
     if s.ndim == 0: s = s.expand(x.shape[0])
     elif s.ndim != 1 or s.shape[0] != x.shape[0]:
         raise ValueError(f"`{name}` must be a float, a 0-dim tensor or a tensor of shape [{x.shape[0]}] (one per sample); got shape {tuple(s.shape)}")
-    if torch.isnan(s).any() or (s < 0).any(): raise ValueError(f"`{name}` must be >= 0 and not NaN")
+    if check and bool((s.isnan() | (s < 0)).any()): raise ValueError(f"`{name}` must be >= 0 and not NaN")
     return append_dims(s, x.ndim)
 
 # %% ../nbs/00_core.ipynb #6006e6d8
@@ -124,9 +125,23 @@ def sampler_start(denoiser, x:torch.Tensor, sigmas):
     try: return x, check_sigmas(s, x)
     except ValueError as e: raise ValueError(f"{e} (after the denoiser's `round_sigma`; use fewer steps)") from None
 
+_value_checks = contextvars.ContextVar('diffnb_value_checks', default=True)
+
+@contextlib.contextmanager
+def unchecked():
+    "Inside it, denoisers skip the value checks of their entry: a sampler or a training loop has checked its inputs once, at its own entry"
+    tok = _value_checks.set(False)
+    try: yield
+    finally: _value_checks.reset(tok)
+
+def entry_checks() -> bool:
+    "Whether a denoiser called now is an API entry that checks its inputs' values: not inside `unchecked()`, not while `torch.compile` traces"
+    if torch.compiler.is_compiling(): return False
+    return _value_checks.get()
+
 def denoise(denoiser, x:torch.Tensor, sigma, extra_args:dict|None=None) -> torch.Tensor:
-    "`denoiser(x, sigma, **extra_args)` with one `sigma` per sample; checks it returns x's shape"
-    out = denoiser(x, sigma * x.new_ones(x.shape[0]), **(extra_args or {}))
+    "`denoiser(x, sigma, **extra_args)` with one `sigma` per sample, inside `unchecked()` (the sampler checked at its entry); checks it returns x's shape"
+    with unchecked(): out = denoiser(x, sigma * x.new_ones(x.shape[0]), **(extra_args or {}))
     if not torch.is_tensor(out) or out.shape != x.shape:
         raise ValueError(f"the denoiser must return a tensor of x's shape {tuple(x.shape)}, got {getattr(out, 'shape', type(out).__name__)}")
     return out
@@ -134,6 +149,30 @@ def denoise(denoiser, x:torch.Tensor, sigma, extra_args:dict|None=None) -> torch
 def sampler_range(n:int, progress:bool=False):
     "`range(n)`, wrapped in a fastprogress bar when `progress`"
     return progress_bar(range(n), leave=False) if progress else range(n)
+
+# %% ../nbs/00_core.ipynb #2b373627
+def _caller() -> str:
+    "file:line of the innermost frame outside torch (where a sync came from)"
+    for f in reversed(traceback.extract_stack()[:-2]):
+        if '/torch/' not in f.filename: return f'{f.filename.rsplit("/", 2)[-1]}:{f.lineno} {f.name}'
+    return '?'
+
+class SyncCounter(torch.utils._python_dispatch.TorchDispatchMode):
+    "Counts host-device synchronisations: `aten::_local_scalar_dense` (`.item()`, `bool(t)`, `float(t)`) and copies from a device to the CPU"
+    def __init__(self): super().__init__(); self.n, self.where = 0, []
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        aten = torch.ops.aten
+        if func is aten._local_scalar_dense.default: hit = True
+        elif func is aten._to_copy.default: hit = args[0].device.type != 'cpu' and out.device.type == 'cpu'
+        elif func is aten.copy_.default: hit = args[0].device.type == 'cpu' and args[1].device.type != 'cpu'
+        else: hit = False
+        if hit: self.n += 1; self.where.append(f'{func.__name__} from {_caller()}')
+        return out
+
+def count_syncs() -> SyncCounter:
+    "A context manager counting host-device synchronisations inside it: `with count_syncs() as c: ...; c.n, c.where`"
+    return SyncCounter()
 
 # %% ../nbs/00_core.ipynb #d656ac19
 def _to_unit(x, vrange):

@@ -10,7 +10,7 @@ __all__ = ['Precond', 'VPPrecond', 'VEPrecond', 'iDDPMPrecond', 'EDMPrecond', 'D
 
 # %% ../nbs/06_preconditioning.ipynb #887f068e
 import torch, torch.nn as nn
-from .core import check_positive, check_int, check_tensor, expand_sigma, append_dims, as_float64, noise_like
+from .core import entry_checks, check_positive, check_int, check_tensor, expand_sigma, append_dims, as_float64, noise_like
 from .ode import VPSchedule, iDDPMSchedule
 
 # %% ../nbs/06_preconditioning.ipynb #d1bf6c17
@@ -25,8 +25,9 @@ class Precond(nn.Module):
         "The noise level the network is evaluated at: `sigma` itself, except where the net knows only a discrete set"
         return sigma
     def forward(self, x:torch.Tensor, sigma, class_labels=None) -> torch.Tensor:
-        x = check_tensor(x, 'x', min_ndim=1)
-        s = expand_sigma(sigma, x)
+        chk = entry_checks() and not (self.training and torch.is_grad_enabled())   # value checks at an API entry only
+        x = check_tensor(x, 'x', min_ndim=1, finite=chk)
+        s = expand_sigma(sigma, x, check=chk)
         c_skip, c_out, c_in, c_noise = self._scalings(s)
         args = (c_in * x, c_noise.flatten()) + (() if class_labels is None else (class_labels,))
         F = self.net(*args)
@@ -73,7 +74,7 @@ class DiffusionLoss:
         raise NotImplementedError
     def __call__(self, D, y:torch.Tensor, class_labels=None, generator=None) -> torch.Tensor:
         "Per-element weighted loss, y's shape"
-        y = check_tensor(y, 'y', min_ndim=1)
+        y = check_tensor(y, 'y', min_ndim=1, finite=False)       # inside a training loop: no value check (a sync); a NaN shows in the loss
         sigma = self.sample_sigma(y.shape[0], generator=generator, device=y.device, dtype=y.dtype)
         n = noise_like(y, generator) * append_dims(sigma, y.ndim)
         out = D(y + n, sigma) if class_labels is None else D(y + n, sigma, class_labels)
