@@ -6,12 +6,13 @@ Docs: https://diffnb.github.io/diffnb/unet.html.md"""
 
 # %% auto #0
 __all__ = ['UNET_PRESETS', 'norm_groups', 'PositionalEmbedding', 'FourierEmbedding', 'UNetBlock', 'unet_plan', 'UNet',
-           'unet_preset', 'n_params']
+           'unet_preset', 'n_params', 'MLPNet', 'presets', 'make_net']
 
 # %% ../nbs/08_unet.ipynb #dbeab013
 import math, numbers
 import torch, torch.nn as nn, torch.nn.functional as F
 from .core import check_int, check_in, check_positive
+from .ddpm import EpsMLP
 
 # %% ../nbs/08_unet.ipynb #e3a9ec25
 def _init(layer:nn.Module, scale:float=1.) -> nn.Module:
@@ -76,11 +77,12 @@ class UNetBlock(nn.Module):
                  num_groups:int=32,                     # GroupNorm groups (fewer in narrow layers)
                  eps:float=1e-6,                        # GroupNorm epsilon
                  skip_scale:float=math.sqrt(0.5),       # Each sum (branch + skip) is multiplied by this
-                 init_out:float=1e-5):                  # Initial scale of the last conv of the branch and of the attention projection
+                 init_out:float=1e-5,                   # Initial scale of the last conv of the branch and of the attention projection
+                 attn_fp32:bool=False):                 # Attention on float32 q, k, v even under autocast (EDM's float32 softmax); else in the input's dtype
         super().__init__()
         self.in_channels, self.out_channels, self.up, self.down = in_channels, out_channels, up, down
         self.dropout, self.adaptive_scale, self.skip_scale = dropout, adaptive_scale, skip_scale
-        self.num_heads = num_heads if attention else 0
+        self.num_heads, self.attn_fp32 = (num_heads if attention else 0), attn_fp32
         self.norm0 = nn.GroupNorm(norm_groups(in_channels, num_groups), in_channels, eps=eps)
         self.conv0 = _conv(in_channels, out_channels)
         self.affine = _linear(emb_channels, out_channels * (2 if adaptive_scale else 1))
@@ -109,12 +111,14 @@ class UNetBlock(nn.Module):
         if self.num_heads: x = (x + self.proj(self.attention(self.norm2(x)))) * self.skip_scale
         return x
     def attention(self, x):
-        "Multi-head self-attention over the pixels of `x`"
+        "Multi-head self-attention over the pixels of `x` through `F.scaled_dot_product_attention` (in float32 when `attn_fp32`)"
         b, c, hh, ww = x.shape
-        q, k, v = self.qkv(x).reshape(b * self.num_heads, 3, c // self.num_heads, hh * ww).unbind(1)
-        with torch.autocast(x.device.type, enabled=False):              # logits and softmax in float32, as EDM does
-            w = torch.einsum('ncq,nck->nqk', q.float(), k.float() / math.sqrt(q.shape[1])).softmax(dim=2)
-        return torch.einsum('nqk,nck->ncq', w.to(v.dtype), v).reshape(b, c, hh, ww)
+        q, k, v = self.qkv(x).reshape(b, self.num_heads, 3, c // self.num_heads, hh * ww).transpose(-1, -2).unbind(2)  # [b, heads, hw, c/heads]
+        if self.attn_fp32:
+            with torch.autocast(x.device.type, enabled=False):          # autocast would cast SDPA's inputs down again
+                a = F.scaled_dot_product_attention(q.float(), k.float(), v.float()).to(v.dtype)
+        else: a = F.scaled_dot_product_attention(q, k, v)
+        return a.transpose(-1, -2).reshape(b, c, hh, ww)
 
 # %% ../nbs/08_unet.ipynb #2ba6e1b9
 def unet_plan(img_size:int,          # Height = width of the input
@@ -159,7 +163,9 @@ class UNet(nn.Module):
         adaptive_scale:bool=False,           # The embedding scales and shifts the normalised features (EDM's ADM) instead of adding to them (DDPM++)
         num_groups:int=32,                   # GroupNorm groups (fewer in narrow layers, at least 4 channels a group)
         num_heads:int=1,                     # Attention heads
-        init_out:float=1e-5):                # Scale of the initial weights of the output conv and of every residual branch's last conv
+        init_out:float=1e-5,                 # Scale of the initial weights of the output conv and of every residual branch's last conv
+        attn_fp32:bool=False,                # Attention on float32 q, k, v even under autocast (EDM's float32 softmax); else SDPA in the working dtype
+        channels_last:bool=False):           # Weights and activations in channels-last memory format (NHWC: faster convolutions on GPUs)
         super().__init__()
         self.img_size, self.in_channels = check_int(img_size, 'img_size', min=1), check_int(in_channels, 'in_channels', min=1)
         self.n_classes = None if n_classes is None else check_int(n_classes, 'n_classes', min=1)
@@ -192,7 +198,7 @@ class UNet(nn.Module):
         self.label_dropout = label_dropout
         emb_ch = model_channels * check_int(channel_mult_emb, 'channel_mult_emb', min=1)
         blk = dict(emb_channels=emb_ch, num_heads=num_heads, dropout=dropout, adaptive_scale=adaptive_scale,
-                   num_groups=num_groups, init_out=init_out)
+                   num_groups=num_groups, init_out=init_out, attn_fp32=attn_fp32)
         self.map_noise = PositionalEmbedding(model_channels) if embedding_type == 'positional' else FourierEmbedding(model_channels, fourier_scale)
         self.map_label = _linear(n_classes, model_channels) if n_classes else None
         self.map_layer0, self.map_layer1 = _linear(model_channels, emb_ch), _linear(emb_ch, emb_ch)
@@ -202,6 +208,8 @@ class UNet(nn.Module):
         c = plan[-1][3]
         self.norm_out = nn.GroupNorm(norm_groups(c, num_groups), c, eps=1e-6)
         self.conv_out = _conv(c, in_channels, scale=init_out)
+        self.channels_last = channels_last
+        if channels_last: self.to(memory_format=torch.channels_last)   # the 4-d weights (convs); state_dict keys and shapes are unchanged
 
     def embed(self, c_noise, class_labels=None):
         "The conditioning vector from `c_noise`, plus the class embedding when the net has classes"
@@ -216,6 +224,7 @@ class UNet(nn.Module):
     def forward(self, x:torch.Tensor, c_noise:torch.Tensor, class_labels:torch.Tensor|None=None) -> torch.Tensor:
         c_noise = self._check_call(x, c_noise, class_labels)
         emb = self.embed(c_noise, class_labels)
+        if self.channels_last: x = x.contiguous(memory_format=torch.channels_last)
         h = self.conv_in(x); skips = [h]
         for b in self.enc: h = b(h, emb); skips.append(h)
         for b in self.mid: h = b(h, emb)
@@ -223,7 +232,7 @@ class UNet(nn.Module):
         return self.conv_out(F.silu(self.norm_out(h)))
 
     def _check_call(self, x, c_noise, class_labels):
-        "Shape and dtype checks (no host-device synchronisation except the label range on CPU)"
+        "Shape and dtype checks (no host-device synchronisation except the label range on CPU, and not that one when compiled)"
         if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1:] != (self.in_channels, self.img_size, self.img_size):
             raise ValueError(f"`x` must be a tensor [batch, {self.in_channels}, {self.img_size}, {self.img_size}], got "
                              f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
@@ -242,7 +251,7 @@ class UNet(nn.Module):
             if class_labels.shape != (b, n): raise ValueError(f"float `class_labels` must be one-hot rows [{b}, {n}], got shape {tuple(class_labels.shape)}")
         elif class_labels.dtype in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8):
             if class_labels.shape != (b,): raise ValueError(f"integer `class_labels` must have shape [{b}] (one class per sample), got {tuple(class_labels.shape)}")
-            if class_labels.device.type == 'cpu' and b and (class_labels.min() < 0 or class_labels.max() >= n):
+            if class_labels.device.type == 'cpu' and b and not torch.compiler.is_compiling() and (class_labels.min() < 0 or class_labels.max() >= n):
                 raise ValueError(f"integer `class_labels` must be in [0, {n}), got values from {class_labels.min().item()} to {class_labels.max().item()}")
         else: raise TypeError(f"`class_labels` must be integers [batch] or floats [batch, {n}], got dtype {class_labels.dtype}")
         return c_noise
@@ -265,3 +274,26 @@ def unet_preset(name:str,                 # 'tiny', 'small' or 'cifar10' (a key 
 def n_params(m:nn.Module) -> int:
     "Number of parameters (elements, not tensors) of `m`"
     return sum(p.numel() for p in m.parameters())
+
+# %% ../nbs/08_unet.ipynb #34f1ea66
+class MLPNet(EpsMLP):
+    "02's EpsMLP as a raw network F(x_in, c_noise) for any formulation (no class conditioning)"
+    def forward(self, x, c_noise, class_labels=None):
+        if class_labels is not None: raise ValueError("the 'mlp' preset has no class conditioning")
+        return super().forward(x, c_noise)
+
+def presets() -> tuple:
+    "Names `make_net` accepts"
+    return ('mlp',) + tuple(UNET_PRESETS)
+
+def make_net(preset:str,              # 'mlp' or a key of `UNET_PRESETS` (see `presets()`)
+             shape,                   # Image shape (c, h, w)
+             n_classes:int|None=None  # Number of classes for conditioning (U-Nets only); `None`: unconditional
+            ) -> nn.Module:
+    "The raw network F for images of `shape` (c, h, w)"
+    preset = check_in(preset, 'preset', presets())
+    c, h, w = shape
+    if preset == 'mlp':
+        if n_classes: raise ValueError("the 'mlp' preset has no class conditioning; use a U-Net preset")
+        return MLPNet(shape=tuple(shape), width=256 if h * w <= 64 else 1024)
+    return unet_preset(preset, img_size=h, in_channels=c, n_classes=n_classes)
