@@ -152,14 +152,15 @@ def sampler_range(n:int, progress:bool=False):
 
 # %% ../nbs/00_core.ipynb #2b373627
 def _caller() -> str:
-    "file:line of the innermost frame outside torch (where a sync came from)"
+    "folder/file:line of the innermost frame outside torch (where a sync came from)"
     for f in reversed(traceback.extract_stack()[:-2]):
-        if '/torch/' not in f.filename: return f'{f.filename.rsplit("/", 2)[-1]}:{f.lineno} {f.name}'
+        if '/torch/' not in f.filename: return f'{"/".join(f.filename.rsplit("/", 2)[-2:])}:{f.lineno} {f.name}'
     return '?'
 
 class SyncCounter(torch.utils._python_dispatch.TorchDispatchMode):
     "Counts host-device synchronisations: `aten::_local_scalar_dense` (`.item()`, `bool(t)`, `float(t)`) and copies from a device to the CPU"
-    def __init__(self): super().__init__(); self.n, self.where = 0, []
+    def __init__(self, host_only:tuple=()):   # Callers (parts of their file path) whose tensors live on the host even on a GPU machine
+        super().__init__(); self.n, self.where, self.host_only, self.host = 0, [], tuple(host_only), 0
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         out = func(*args, **(kwargs or {}))
         aten = torch.ops.aten
@@ -167,12 +168,15 @@ class SyncCounter(torch.utils._python_dispatch.TorchDispatchMode):
         elif func is aten._to_copy.default: hit = args[0].device.type != 'cpu' and out.device.type == 'cpu'
         elif func is aten.copy_.default: hit = args[0].device.type == 'cpu' and args[1].device.type != 'cpu'
         else: hit = False
-        if hit: self.n += 1; self.where.append(f'{func.__name__} from {_caller()}')
+        if hit:
+            w = _caller()
+            if any(h in w for h in self.host_only): self.host += 1          # a host tensor's value read on the host: no sync on a GPU
+            else: self.n += 1; self.where.append(f'{func.__name__} from {w}')
         return out
 
-def count_syncs() -> SyncCounter:
+def count_syncs(host_only:tuple=()) -> SyncCounter:
     "A context manager counting host-device synchronisations inside it: `with count_syncs() as c: ...; c.n, c.where`"
-    return SyncCounter()
+    return SyncCounter(host_only)
 
 # %% ../nbs/00_core.ipynb #d656ac19
 def _to_unit(x, vrange):

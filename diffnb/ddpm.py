@@ -13,7 +13,7 @@ import math
 from typing import NamedTuple
 import torch, torch.nn as nn, torch.nn.functional as F
 from fastcore.basics import patch
-from .core import (check_int, check_positive, check_tensor, check_in, append_dims, noise_like,
+from .core import (check_int, check_positive, check_tensor, check_in, append_dims, noise_like, entry_checks,
                          expand_sigma, sampler_start, denoise, sampler_range)
 
 # %% ../nbs/02_ddpm.ipynb #7261ad35
@@ -184,18 +184,19 @@ class DDPMDenoiser(nn.Module):
     "A DDPM epsilon-model `eps_model(x_t, t)` as a denoiser `D(x, sigma)` (x = x_t / sqrt(alpha_bar_t)), sigma rounded to the schedule's nearest level"
     def __init__(self, eps_model, sched:DDPMSchedule):
         super().__init__(); self.eps_model, self.sched = eps_model, sched
+        self.register_buffer('levels', sched.sigmas.clone(), persistent=False)   # moves with the model: no copy per call
     def t_index(self, sigma:torch.Tensor) -> torch.Tensor:
         "The paper's t whose sigma_t is nearest to `sigma` (in log space)"
-        levels = self.sched.sigmas.to(sigma.device)
+        levels = self.levels.to(device=sigma.device, dtype=torch.float64)
         return (sigma.double().reshape(-1, 1).log() - levels.log()[None]).abs().argmin(1).reshape(sigma.shape) + 1
     def round_sigma(self, sigma):
         "The schedule's sigma_t nearest to `sigma`: the only levels the epsilon-model was trained on"
         sigma = torch.as_tensor(sigma, dtype=torch.float64)
         return self.sched.sigmas.to(sigma.device)[self.t_index(sigma) - 1].to(sigma.dtype)
     def forward(self, x:torch.Tensor, sigma, **kwargs) -> torch.Tensor:
-        s = expand_sigma(sigma, x)
+        s = expand_sigma(sigma, x, check=entry_checks() and not (self.training and torch.is_grad_enabled()))   # as `Precond` (06)
         t = self.t_index(s.flatten())
-        st = append_dims(self.sched.sigmas.to(x.device)[t - 1], x.ndim).to(x.dtype)
+        st = append_dims(self.levels.to(x.device)[t - 1], x.ndim).to(x.dtype)
         return x - st * self.eps_model(x / (st**2 + 1).sqrt(), t, **kwargs)     # D = x - sigma eps, eps_model sees x_t = x sqrt(alpha_bar_t)
 
 @torch.no_grad()

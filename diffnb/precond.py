@@ -108,9 +108,11 @@ class iDDPMLoss(DiffusionLoss):
     def __init__(self, C_1:float=0.001, C_2:float=0.008, M:int=1000):
         self.C_1, self.C_2, self.M = check_positive(C_1, 'C_1'), check_positive(C_2, 'C_2', strict=False), check_int(M, 'M', min=2)
         self._u = iDDPMSchedule(self.M, self.C_1, self.C_2, j_0=0).u[:self.M]     # u_0 > ... > u_{M-1}, float64
+        self._on = {}                                                              # the levels on each device, copied once
     def sample_sigma(self, n, generator=None, device=None, dtype=torch.float32):
         j = _rand(n, generator, device, torch.int64, lambda n, **kw: torch.randint(0, self.M, (n,), **kw))
-        return self._u.to(j.device)[j].to(dtype)
+        if j.device not in self._on: self._on[j.device] = self._u.to(j.device)
+        return self._on[j.device][j].to(dtype)
     def weight(self, sigma): return 1 / sigma**2
 
 class EDMLoss(DiffusionLoss):
