@@ -7,7 +7,8 @@ Docs: https://diffnb.github.io/diffnb/metrics.html.md"""
 # %% auto #0
 __all__ = ['FEATURE_NET_VERSION', 'FEATURE_SETS', 'energy_distance', 'frechet_distance', 'feature_stats', 'kid', 'FeatureNet',
            'feature_data', 'train_feature_net', 'feature_net', 'features', 'TorchevalFeatures', 'fid',
-           'inception_weights_path', 'inception_fid', 'evaluate', 'format_scores', 'nn_distances', 'memorisation']
+           'inception_weights_path', 'inception_fid', 'classifier_score', 'precision_recall', 'evaluate',
+           'format_scores', 'nn_distances', 'memorisation']
 
 # %% ../nbs/10_metrics.ipynb #466baad9
 import math, os, time
@@ -78,7 +79,7 @@ def kid(feats1,                  # `[n1, d]` features of one set
     return v.mean().item(), (v.std().item() if n_subsets > 1 else 0.)
 
 # %% ../nbs/10_metrics.ipynb #ace3c184
-FEATURE_NET_VERSION = 'featnet-v1'
+FEATURE_NET_VERSION = 'featnet-v2'
 FEATURE_SETS = ('digits', 'mnist', 'fashion', 'cifar10')
 
 class FeatureNet(nn.Module):
@@ -112,61 +113,70 @@ def _accuracy(net, x, y, bs=1000):
     net.eval()
     return sum((net(x[i:i + bs]).argmax(1) == y[i:i + bs]).sum().item() for i in range(0, len(x), bs)) / len(x)
 
-def train_feature_net(x, y, xh, yh, epochs:int=30, bs:int=128, lr:float=3e-3, seed:int=0, device=None) -> tuple:
-    "Train a `FeatureNet` with Adam and a one-cycle schedule; returns (net in eval mode on the CPU, held-out accuracy)"
-    dev = get_device(device)
-    torch.manual_seed(seed)
-    net = FeatureNet(x.shape[1], int(y.max()) + 1).to(dev)
-    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
-    steps = epochs * math.ceil(len(x) / bs)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps)
-    g = make_generator(seed)
-    for _ in range(epochs):
-        net.train()
-        for idx in torch.randperm(len(x), generator=g).split(bs):
-            loss = F.cross_entropy(net(x[idx].to(dev)), y[idx].to(dev))
-            opt.zero_grad(); loss.backward(); opt.step(); sched.step()
-    net = net.cpu().eval()
-    return net, _accuracy(net, xh, yh)
+def train_feature_net(x, y, xh, yh, epochs:int=30, bs:int=128, lr:float=3e-3, seed:int=0) -> tuple:
+    "Train a `FeatureNet` (AdamW, one-cycle) on the CPU with one thread, deterministic algorithms and its own seeded RNG; returns (net in eval mode on the CPU, held-out accuracy)"
+    x, y, xh, yh = (t.cpu() for t in (x, y, xh, yh))
+    threads, det, warn = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()
+    torch.set_num_threads(1); torch.use_deterministic_algorithms(True)     # the thread count changes the float sums' order, so the weights
+    try:
+        with torch.random.fork_rng(devices=[]), torch.device('cpu'):      # the caller's RNG and default device are left alone
+            torch.manual_seed(seed)
+            net = FeatureNet(x.shape[1], int(y.max()) + 1)
+            opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+            sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=epochs * math.ceil(len(x) / bs))
+            g = make_generator(seed)
+            for _ in range(epochs):
+                net.train()
+                for idx in torch.randperm(len(x), generator=g).split(bs):
+                    loss = F.cross_entropy(net(x[idx]), y[idx])
+                    opt.zero_grad(); loss.backward(); opt.step(); sched.step()
+            net.eval()
+            return net, _accuracy(net, xh, yh)
+    finally: torch.set_num_threads(threads); torch.use_deterministic_algorithms(det, warn_only=warn)
 
 def feature_net(data:str='digits',   # data set: digits, mnist, fashion, cifar10
                 root=None,           # where data sets (and, under `feature_nets/`, the nets) are cached
                 cache_dir=None,      # folder of the cached nets; default `data_dir(root)/feature_nets`
                 retrain:bool=False,  # ignore a cached net
                 verbose:bool=True,   # print where it came from and its held-out accuracy
-                device=None):        # device to train on
-    "The feature network of a data set, trained once and cached (safetensors, keyed by FEATURE_NET_VERSION and data set)"
-    data = check_in(data, 'data', FEATURE_SETS)
+                device='cpu'):       # device the returned net is moved to, to compute features there; training is always on the CPU
+    "The feature network of a data set, trained once on the CPU and cached (safetensors, keyed by FEATURE_NET_VERSION and data set; metadata say how it was trained)"
+    data, dev = check_in(data, 'data', FEATURE_SETS), get_device(device)
     f = Path(cache_dir or data_dir(root) / 'feature_nets') / f'{FEATURE_NET_VERSION}-{data}.safetensors'
     if f.exists() and not retrain:
         try:
             with safe_open(str(f), 'pt') as h: meta = h.metadata()
-            if meta.get('version') != FEATURE_NET_VERSION: raise ValueError('another version')
+            if meta.get('version') != FEATURE_NET_VERSION or meta.get('trained_on') != 'cpu': raise ValueError('another version')
             net = FeatureNet(int(meta['in_channels']), int(meta['n_classes']))     # today's architecture: a stale file fails to load
-            net.load_state_dict(load_file(str(f))); net.accuracy = float(meta['accuracy']); net.eval()
-            if verbose: print(f'feature net {FEATURE_NET_VERSION} for {data} from {f}: held-out accuracy {net.accuracy:.4f}')
-            return net
-        except Exception as e: print(f'retraining: the cached feature net {f} is unreadable or of another architecture ({type(e).__name__})')
+            net.load_state_dict(load_file(str(f))); net.accuracy, net.meta = float(meta['accuracy']), meta; net.eval()
+            if verbose: print(f"feature net {FEATURE_NET_VERSION} for {data} from {f} (trained on the CPU with torch {meta['torch']}): "
+                              f"held-out accuracy {net.accuracy:.4f}")
+            return net.to(dev)
+        except Exception as e: print(f'retraining: the cached feature net {f} is unreadable or of another architecture or recipe ({type(e).__name__})')
     t0 = time.time()
     x, y, xh, yh = feature_data(data, root)
-    net, acc = train_feature_net(x, y, xh, yh, epochs=30 if data == 'digits' else 5, device=device)
-    net.accuracy = acc
+    epochs = 30 if data == 'digits' else 5
+    net, acc = train_feature_net(x, y, xh, yh, epochs=epochs)
+    net.accuracy, net.meta = acc, dict(version=FEATURE_NET_VERSION, data=data, accuracy=str(acc), in_channels=str(net.in_channels),
+                                       n_classes=str(net.head.out_features), feature_dim=str(net.feature_dim), epochs=str(epochs), seed='0',
+                                       trained_on='cpu', threads='1', deterministic='True', torch=torch.__version__)
     f.parent.mkdir(parents=True, exist_ok=True)
     tmp = f.with_suffix(f'.tmp{os.getpid()}')
-    save_file(net.state_dict(), str(tmp), metadata=dict(version=FEATURE_NET_VERSION, data=data, accuracy=str(acc), in_channels=str(net.in_channels),
-                                                          n_classes=str(net.head.out_features), feature_dim=str(net.feature_dim)))
+    save_file(net.state_dict(), str(tmp), metadata=net.meta)
     os.replace(tmp, f)       # atomic: a reader never sees half a file
-    if verbose: print(f'trained feature net {FEATURE_NET_VERSION} for {data} in {time.time() - t0:.1f}s: held-out accuracy {acc:.4f} '
+    if verbose: print(f'trained feature net {FEATURE_NET_VERSION} for {data} on the CPU in {time.time() - t0:.1f}s: held-out accuracy {acc:.4f} '
                       f'on {len(xh)} images; cached in {f}')
-    return net
+    return net.to(dev)
+
+def _net_device(net): return next(net.parameters()).device
 
 @torch.no_grad()
 def features(net:FeatureNet, x:torch.Tensor, bs:int=1000) -> torch.Tensor:
-    "Features `[n, feature_dim]` of images `x [n, c, h, w]` in [-1, 1]"
+    "Features `[n, feature_dim]` (on the CPU) of images `x [n, c, h, w]` in [-1, 1], computed on `net`'s device"
     x = check_tensor(x, 'x', ndim=4)
     if x.shape[1] != net.in_channels: raise ValueError(f"`x` must have {net.in_channels} channel(s), got shape {tuple(x.shape)}")
-    net.eval()
-    return torch.cat([net.features(x[i:i + bs].float()) for i in range(0, len(x), bs)])
+    net.eval(); dev = _net_device(net)
+    return torch.cat([net.features(x[i:i + bs].to(dev).float()).cpu() for i in range(0, len(x), bs)])
 
 # %% ../nbs/10_metrics.ipynb #b27efbec
 class TorchevalFeatures(nn.Module):
@@ -178,20 +188,32 @@ class TorchevalFeatures(nn.Module):
 
 def _to_torcheval(x): return ((x.float().clamp(-1, 1) + 1) / 2).expand(-1, 3, -1, -1) if x.shape[1] == 1 else (x.float().clamp(-1, 1) + 1) / 2
 
+class _Float64(nn.Module):
+    "`model`'s outputs in float64"
+    def __init__(self, model): super().__init__(); self.model = model
+    def forward(self, x): return self.model(x).double()
+
+def _check_images(v, name, channels):
+    v = check_tensor(v, name, ndim=4)
+    if v.shape[1] not in channels or len(v) < 2: raise ValueError(f"`{name}` must be [n >= 2, {' or '.join(map(str, channels))}, h, w], got {tuple(v.shape)}")
+    return v
+
+def _torcheval_fid(model, feature_dim, real, fake, bs, device) -> float:
+    "FID by torcheval's `FrechetInceptionDistance` in `model`'s features, with float64 features and moment sums (float32 sums lose the covariance to cancellation)"
+    from torcheval.metrics import FrechetInceptionDistance
+    m = FrechetInceptionDistance(model=_Float64(model), feature_dim=feature_dim, device=device)
+    for k in ('real_sum', 'real_cov_sum', 'fake_sum', 'fake_cov_sum'): setattr(m, k, getattr(m, k).double())
+    for x, is_real in ((real, True), (fake, False)):
+        for i in range(0, len(x), bs): m.update(_to_torcheval(x[i:i + bs]), is_real=is_real)
+    return m.compute().item()
+
 def fid(real:torch.Tensor,       # `[n1, c, h, w]` real images in [-1, 1]
         fake:torch.Tensor,       # `[n2, c, h, w]` generated images in [-1, 1]
         net:FeatureNet,          # feature network of the data set (`feature_net`)
         bs:int=500) -> float:
-    "FID in `net`'s features, computed by torcheval's `FrechetInceptionDistance`"
-    from torcheval.metrics import FrechetInceptionDistance
-    real, fake = check_tensor(real, 'real', ndim=4), check_tensor(fake, 'fake', ndim=4)
-    for k, v in (('real', real), ('fake', fake)):
-        if v.shape[1] != net.in_channels or len(v) < 2: raise ValueError(f"`{k}` must be [n >= 2, {net.in_channels}, h, w], got {tuple(v.shape)}")
-    m = FrechetInceptionDistance(model=TorchevalFeatures(net), feature_dim=net.feature_dim)
-    for k in ('real_sum', 'real_cov_sum', 'fake_sum', 'fake_cov_sum'): setattr(m, k, getattr(m, k).double())   # float64 moments
-    for x, is_real in ((real, True), (fake, False)):
-        for i in range(0, len(x), bs): m.update(_to_torcheval(x[i:i + bs]), is_real=is_real)
-    return m.compute().item()
+    "FID in `net`'s features (on `net`'s device), computed by torcheval's `FrechetInceptionDistance` with float64 moments"
+    real, fake = _check_images(real, 'real', (net.in_channels,)), _check_images(fake, 'fake', (net.in_channels,))
+    return _torcheval_fid(TorchevalFeatures(net), net.feature_dim, real, fake, bs, _net_device(net))
 
 # %% ../nbs/10_metrics.ipynb #aa3f1ec2
 def inception_weights_path():
@@ -199,16 +221,64 @@ def inception_weights_path():
     from torchvision.models import Inception_V3_Weights
     return Path(torch.hub.get_dir()) / 'checkpoints' / Path(Inception_V3_Weights.DEFAULT.url).name
 
-def inception_fid(real:torch.Tensor, fake:torch.Tensor, bs:int=100, device=None) -> float:
-    "Standard FID with torcheval's default Inception-v3 features; needs the weights in the torch hub cache (no download)"
-    from torcheval.metrics import FrechetInceptionDistance
-    w = inception_weights_path()
-    if not w.exists(): raise FileNotFoundError(f"Inception-v3 weights not found at {w}; put torchvision's {w.name} there to use inception_fid")
-    dev = get_device(device)
-    m = FrechetInceptionDistance(device=dev)
-    for x, is_real in ((real, True), (fake, False)):
-        for i in range(0, len(x), bs): m.update(_to_torcheval(x[i:i + bs]).to(dev), is_real=is_real)
-    return m.compute().item()
+def _download_inception_weights():
+    "Fetch torchvision's Inception-v3 weights into the torch hub cache (`inception_weights_path()`), checking their hash"
+    from torchvision.models import Inception_V3_Weights
+    Inception_V3_Weights.DEFAULT.get_state_dict(progress=False, check_hash=True)
+
+def inception_fid(real:torch.Tensor,       # `[n1, 1 or 3, h, w]` real images in [-1, 1]
+                  fake:torch.Tensor,       # `[n2, 1 or 3, h, w]` generated images in [-1, 1]
+                  bs:int=100,              # images per batch
+                  device=None,             # device of the Inception net; `None` picks CUDA, then MPS, then CPU
+                  download:bool=False,     # fetch the weights into the torch hub cache if they are missing (needs internet)
+                 ) -> float:
+    "Standard FID in torcheval's default Inception-v3 features (2048, images resized to 299x299), with float64 moments"
+    from torcheval.metrics.image.fid import FIDInceptionV3
+    real, fake = _check_images(real, 'real', (1, 3)), _check_images(fake, 'fake', (1, 3))
+    dev, w = get_device(device), inception_weights_path()
+    if not w.exists():
+        if not download: raise FileNotFoundError(f"Inception-v3 weights not found at {w}: call inception_fid(..., download=True) on a machine with "
+                                                  f"internet access, or copy torchvision's {w.name} there from one")
+        _download_inception_weights()
+        if not w.exists(): raise FileNotFoundError(f"the download did not write {w}")
+    return _torcheval_fid(FIDInceptionV3(), 2048, real, fake, bs, dev)
+
+# %% ../nbs/10_metrics.ipynb #1dca0029
+def _classifier_score(p:torch.Tensor) -> float:
+    "exp(mean_x KL(p(y|x) || p(y))) of class probabilities `p [n, K]`, p(y) their mean over x"
+    p = p.double()
+    return (torch.xlogy(p, p) - torch.xlogy(p, p.mean(0).expand_as(p))).sum(1).mean().exp().item()
+
+@torch.no_grad()
+def classifier_score(net:FeatureNet,     # feature network with its classifier head (`feature_net`)
+                     x:torch.Tensor,     # `[n, c, h, w]` images in [-1, 1]
+                     bs:int=1000) -> float:
+    "The Inception-Score analogue exp(E_x KL(p(y|x) || p(y))) with `net`'s own classifier: 1 (one class, or no confidence) to n_classes (confident and balanced)"
+    x = check_tensor(x, 'x', ndim=4)
+    if x.shape[1] != net.in_channels: raise ValueError(f"`x` must have {net.in_channels} channel(s), got shape {tuple(x.shape)}")
+    net.eval(); dev = _net_device(net)
+    return _classifier_score(torch.cat([net(x[i:i + bs].to(dev).float()).double().softmax(1).cpu() for i in range(0, len(x), bs)]))
+
+def _knn_radii(f, k, bs):
+    "Distance of each row of `f` to its k-th nearest other row"
+    return torch.cat([torch.cdist(f[i:i + bs], f).topk(k + 1, dim=1, largest=False).values[:, k] for i in range(0, len(f), bs)])
+
+def _coverage(q, ref, radii, bs):
+    "Fraction of rows of `q` inside at least one ball (row of `ref`, its radius)"
+    return torch.cat([(torch.cdist(q[i:i + bs], ref) <= radii).any(1) for i in range(0, len(q), bs)]).double().mean().item()
+
+def precision_recall(real_feats,     # `[n1, d]` features of real images
+                     fake_feats,     # `[n2, d]` features of generated images
+                     k:int=3,        # neighbours: each point's ball reaches its k-th nearest neighbour in its own set
+                     bs:int=1000,    # rows per distance block
+                    ) -> tuple:
+    "Improved precision and recall (Kynkäänniemi et al. 2019): the fraction of fakes inside the real k-NN manifold, of reals inside the fake one"
+    r, f = _f64(real_feats, 'real_feats'), _f64(fake_feats, 'fake_feats')
+    if r.ndim != 2 or f.ndim != 2 or r.shape[1] != f.shape[1]:
+        raise ValueError(f"`real_feats` and `fake_feats` must be [n, d] with the same d, got {tuple(r.shape)} and {tuple(f.shape)}")
+    k = check_int(k, 'k', min=1)
+    if min(len(r), len(f)) <= k: raise ValueError(f"each set needs more than k = {k} rows, got {len(r)} and {len(f)}")
+    return _coverage(f, r, _knn_radii(r, k, bs), bs), _coverage(r, f, _knn_radii(f, k, bs), bs)
 
 # %% ../nbs/10_metrics.ipynb #ec6e6f21
 def evaluate(samples:torch.Tensor,   # `[n, c, h, w]` generated images in [-1, 1]
@@ -217,8 +287,9 @@ def evaluate(samples:torch.Tensor,   # `[n, c, h, w]` generated images in [-1, 1
              seed:int=0,             # seed of the split of `real` and of KID's subsets
              n_subsets:int=100,      # KID subsets
              subset_size:int=1000,   # KID subset size (clipped to n)
+             k:int=3,                # neighbours of precision and recall
             ) -> dict:
-    "FID and KID of `samples` against real images, with n, the reference size and the real-vs-real floor at the same sizes"
+    "FID, KID, precision and recall of `samples` against real images, and their classifier score, each with the real-vs-real value at the same sizes"
     samples, real = check_tensor(samples, 'samples', ndim=4), check_tensor(real, 'real', ndim=4)
     n, N = len(samples), len(real)
     if n < 2 or 2 * n > N: raise ValueError(f"need 2 <= n <= {N // 2} samples (half the {N} real images, so that the floor can be measured), got n = {n}")
@@ -226,8 +297,11 @@ def evaluate(samples:torch.Tensor,   # `[n, c, h, w]` generated images in [-1, 1
     p = torch.randperm(N, generator=make_generator(seed))
     A, B = real[p[:n]], real[p[n:]]
     fs, fa, fb = features(net, samples), features(net, A), features(net, B)
-    k, kf = kid(fs, fb, n_subsets, subset_size, seed), kid(fa, fb, n_subsets, subset_size, seed)
-    return dict(n=n, n_ref=N - n, fid=fid(B, samples, net), kid=k[0], kid_std=k[1], fid_floor=fid(B, A, net), kid_floor=kf[0], kid_floor_std=kf[1],
+    k_, kf = kid(fs, fb, n_subsets, subset_size, seed), kid(fa, fb, n_subsets, subset_size, seed)
+    (pr, rc), (pr_f, rc_f) = precision_recall(fb, fs, k), precision_recall(fb, fa, k)
+    return dict(n=n, n_ref=N - n, fid=fid(B, samples, net), kid=k_[0], kid_std=k_[1], fid_floor=fid(B, A, net), kid_floor=kf[0], kid_floor_std=kf[1],
+                classifier_score=classifier_score(net, samples), classifier_score_real=classifier_score(net, A),
+                precision=pr, recall=rc, precision_real=pr_f, recall_real=rc_f,
                 feature_net=FEATURE_NET_VERSION, feature_net_accuracy=getattr(net, 'accuracy', None))
 
 def format_scores(r:dict) -> str:
