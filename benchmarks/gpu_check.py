@@ -27,7 +27,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))                 # diffnb from this checkout, installed or not
 ROWS = []                                   # (part, case, result, status)
-T0, DEADLINE = time.time(), None
+T0, DEADLINE, TOOK = time.time(), None, ''
 
 def row(part, case, result, status='OK'):
     ROWS.append((part, case, result, status))
@@ -444,7 +444,7 @@ def table():
         lines.append(f'{p:<4}  {c:<{w[1]}}  {s:<6}  {wrapped[0]}')
         lines += [f"{'':<4}  {'':<{w[1]}}  {'':<6}  {x}" for x in wrapped[1:]]
     n = Counter(s.split()[0] for *_, s in ROWS)
-    lines.append(f"{n['OK']} OK, {n['MISS']} MISS, {n['SKIP']} SKIP, {n['FAIL']} FAIL in {time.time() - T0:.0f} s")
+    lines.append(f"{n['OK']} OK, {n['MISS']} MISS, {n['SKIP']} SKIP, {n['FAIL']} FAIL in {time.time() - T0:.0f} s (parts: {TOOK})")
     return '\n'.join(lines)
 
 def main(argv=None):
@@ -465,12 +465,15 @@ def main(argv=None):
     import diffnb, fastai
     dev = torch.cuda.get_device_name() if a.device == 'cuda' else 'CPU (dry run, tiny sizes)'
     print(f'diffnb {diffnb.__version__}, torch {torch.__version__}, fastai {fastai.__version__}, {dev}; budget {a.minutes:g} min; out {a.out}', flush=True)
-    if 'a' in a.parts: print('== a: throughput', flush=True); part_a(a, compiled=False)
-    if 'c' in a.parts: print('== c: syncs per step', flush=True); part_c(a)
-    if 'b' in a.parts: print('== b: kill and resume', flush=True); part_b(a)
-    if 'd' in a.parts: print('== d: two processes, one device', flush=True); part_d(a)
-    if 'e' in a.parts: print('== e: #| cuda cells', flush=True); part_e(a)
-    if 'a' in a.parts: print('== a: throughput, compiled', flush=True); part_a(a, compiled=True)
+    took = Counter()
+    for part, title, f in (('a', 'throughput', lambda: part_a(a, compiled=False)), ('c', 'syncs per step', lambda: part_c(a)),
+                           ('b', 'kill and resume', lambda: part_b(a)), ('d', 'two processes, one device', lambda: part_d(a)),
+                           ('e', '#| cuda cells', lambda: part_e(a)), ('a', 'throughput, compiled', lambda: part_a(a, compiled=True))):
+        if part not in a.parts: continue
+        print(f'== {part}: {title} ({time.time() - T0:.0f} s)', flush=True)
+        t = time.time(); f(); took[part] += time.time() - t
+    global TOOK
+    TOOK = ', '.join(f'{k} {v:.0f} s' for k, v in sorted(took.items()))
     ROWS.sort(key=lambda r: r[0])
     t = table()
     print('\n' + t)
