@@ -6,8 +6,8 @@ Parts (each catches its own errors: a FAIL row names the exception in one line, 
   b  `diffnb-train` on the digits killed (SIGTERM) after its first checkpoint and resumed with --resume, against an
      uninterrupted run (final weights bitwise equal, or the max difference); the killed run's checkpoint resumed with --device cpu
   c  host-device synchronisations per training step (every formulation, fp32 and bf16, with EMA), counted over K steps after
-     warm-up: `torch.cuda.set_sync_debug_mode('warn')` warnings on a GPU, and `aten::_local_scalar_dense` calls (what
-     .item(), bool(t), float(t) reach) everywhere
+     warm-up: `torch.cuda.set_sync_debug_mode('warn')` warnings on a GPU; on the CPU `aten::_local_scalar_dense` calls (what
+     .item(), bool(t), float(t) reach)
   d  two processes on the one GPU under torchrun: NCCL (diffnb-train) and gloo (a DDP-wrapped Learner)
   e  every `#| cuda` cell of the notebooks, run with the notebook's other non-slow cells (stand-in data written by
      `diffnb.data.write_idx`, so nothing downloads); the executed notebooks are saved under OUT/notebooks
@@ -191,9 +191,10 @@ def part_b(a):
 HOST_ONLY = ('fastai/callback/schedule.py',)   # fastai's one-cycle scheduler does its arithmetic in CPU tensors, on a GPU machine too
 
 class SyncCounter:
-    """Counts `aten::_local_scalar_dense` (what .item(), bool(t), float(t) reach; TorchDispatchMode) and, on CUDA, the warnings of
-    torch.cuda.set_sync_debug_mode('warn'). On CUDA only scalars read from CUDA tensors count; on the CPU every one counts but
-    those of `HOST_ONLY` code, whose tensors stay on the CPU on a GPU machine too (counted apart in `host`)."""
+    """On CUDA, the warnings of torch.cuda.set_sync_debug_mode('warn') (every sync: .item(), bool(t), device-to-host copies, ...),
+    by the Python line that caused them. On the CPU, where nothing syncs, the calls of `aten::_local_scalar_dense` (what .item(),
+    bool(t), float(t) reach; a TorchDispatchMode), except those of `HOST_ONLY` code, whose tensors stay on the CPU on a GPU
+    machine too (counted apart in `host`). (Not both on CUDA: under a Python dispatch mode every warning would point at the mode.)"""
     def __init__(self, cuda):
         from torch.utils._python_dispatch import TorchDispatchMode
         self.cuda, self.scalar, self.host, self.where, self.warned, self.active = cuda, 0, 0, Counter(), Counter(), False
@@ -209,8 +210,9 @@ class SyncCounter:
                 return func(*args, **(kwargs or {}))
         self.mode = Mode()
     def start(self):
-        self.mode.__enter__(); self.active = True
-        if self.cuda:
+        self.active = True
+        if not self.cuda: self.mode.__enter__()
+        else:
             self.wctx = warnings.catch_warnings(record=True); self.wlist = self.wctx.__enter__()
             warnings.simplefilter('always'); torch.cuda.set_sync_debug_mode('warn')
     def stop(self):
@@ -221,7 +223,7 @@ class SyncCounter:
             for w in self.wlist:
                 if 'synchroniz' in str(w.message): self.warned[f'{Path(w.filename).name}:{w.lineno}'] += 1
             self.wctx.__exit__(None, None, None)
-        self.mode.__exit__(None, None, None)
+        else: self.mode.__exit__(None, None, None)
 
 def count_syncs(a, formulation, prec):
     from fastai.callback.core import Callback, CancelFitException
@@ -258,8 +260,8 @@ def part_c(a):
                 ctr, K = count_syncs(a, f, prec)
                 n = max(ctr.scalar, sum(ctr.warned.values()))
                 top = (ctr.warned or ctr.where).most_common(2)
-                res = (f'{n / K:.2f} per step over {K} steps (.item()-like {ctr.scalar}' + (f', sync-debug warnings {sum(ctr.warned.values())}' if ctr.cuda
-                       else f"; fastai scheduler's host-only {ctr.host} apart") + ')')
+                res = f'{n / K:.2f} per step over {K} steps (' + (f'sync-debug warnings {sum(ctr.warned.values())}' if ctr.cuda
+                       else f".item()-like {ctr.scalar}; fastai scheduler's host-only {ctr.host} apart") + ')'
                 if top: res += '; at ' + ', '.join(f'{k} x{v}' for k, v in top)
                 row('c', case, res, 'OK' if n == 0 else 'MISS')
             except Exception as e:
@@ -401,7 +403,8 @@ SYNTHETIC_NB = [
 def run_notebook(a, src, dst, cwd, timeout):
     env = dict(sub_env(a), DIFFNB_DATA=str(a.out / 'data'), MPLBACKEND='Agg')
     (a.out / 'runner.py').write_text(RUNNER)
-    p = subprocess.run([sys.executable, str(a.out / 'runner.py'), str(src), str(dst), str(cwd)], capture_output=True, text=True, env=env, timeout=timeout)
+    p = subprocess.run([sys.executable, str(a.out / 'runner.py'), str(src), str(dst), str(cwd)], capture_output=True, text=True, env=env,
+                       timeout=timeout, cwd=cwd)                 # in the notebook's folder, as nbdev-test runs it
     if p.returncode != 0:
         err = [l for l in (p.stderr + p.stdout).strip().splitlines() if l.strip()]
         raise RuntimeError(f'exit {p.returncode}: ' + (next((l for l in reversed(err) if 'Error' in l), err[-1] if err else '(no output)'))[:200])
