@@ -142,7 +142,7 @@ DATASETS = ('digits', 'mnist', 'fashion', 'cifar10')
 
 def setup_process_group(cuda:bool):
     "Set up the process group of torchrun's processes, once: NCCL for GPUs, gloo for CPUs"
-    if not torch.distributed.is_initialized(): torch.distributed.initsetup_process_group('nccl' if cuda else 'gloo')
+    if not torch.distributed.is_initialized(): torch.distributed.init_process_group('nccl' if cuda else 'gloo')
 
 def load_data(name:str,       # One of `DATASETS`
               root=None):     # Where downloaded data sets are cached (`data_dir`)
