@@ -8,7 +8,7 @@ Docs: https://diffnb.github.io/diffnb/learner.html.md"""
 __all__ = ['FORMULATIONS', 'SIGMA_RANGE', 'DDPMLoss', 'weighted_mse', 'NonFiniteLossError', 'DiffusionCallback',
            'DeviceAvgSmoothLoss', 'SmoothLossOnHost', 'setup_formulation', 'fused_adam', 'diffusion_learner', 'EMA',
            'DeviceMixedPrecision', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'EveryEpochs',
-           'CheckpointCallback', 'sigma_range', 'load_denoiser', 'SampleGrid', 'Throughput']
+           'CheckpointCallback', 'sigma_range', 'load_denoiser', 'SampleGrid', 'LossCurve', 'Throughput']
 
 # %% ../nbs/09_learner.ipynb #8000be18
 import copy, json, os, random, shutil, time
@@ -18,7 +18,9 @@ import torch, torch.nn as nn
 from torch.amp import autocast, GradScaler
 from fastcore.basics import patch
 from fastcore.foundation import L
-from fastai.learner import Learner, AvgSmoothLoss
+from functools import partial
+from fastai.learner import Learner, AvgSmoothLoss, CastToTensor
+from fastai.torch_core import norm_bias_params
 from fastai.optimizer import OptimWrapper
 from fastai.callback.core import Callback, CancelStepException
 from fastai.callback.fp16 import MixedPrecision, AMPMode
@@ -190,16 +192,28 @@ def setup_formulation(formulation:str, net:nn.Module, sigma_data:float=0.5):
     sched = DDPMSchedule.linear()
     return DDPMDenoiser(net, sched), DDPMLoss(sched)
 
-def fused_adam(params, lr:float=1e-3, mom:float=0.9, sqr_mom:float=0.99, eps:float=1e-5, wd:float=0.01) -> OptimWrapper:
+class _NoWdGroup(OptimWrapper):
+    "fastai's `OptimWrapper` whose second parameter group (norm weights and biases) keeps weight decay 0 when fastai sets `wd`"
+    def _set_hyper(self, k, v): super()._set_hyper(k, [x if k != 'wd' or i == 0 else 0. for i, x in enumerate(v)])
+
+def fused_adam(params, lr:float=1e-3, mom:float=0.9, sqr_mom:float=0.99, eps:float=1e-5, wd:float=0.01,
+               no_wd=None) -> OptimWrapper:   # Parameters without weight decay (fastai: norm layers' and biases, unless `wd_bn_bias`)
     "fastai's default `Adam` (its defaults, decoupled weight decay) as PyTorch's fused `AdamW` inside fastai's `OptimWrapper`"
-    return OptimWrapper(params, opt=torch.optim.AdamW, lr=lr, betas=(mom, sqr_mom), eps=eps, weight_decay=wd, fused=True)
+    ps, skip = list(params), {id(p) for p in (no_wd or ())}
+    groups = [dict(params=[p for p in ps if id(p) not in skip])]
+    if skip: groups.append(dict(params=[p for p in ps if id(p) in skip], weight_decay=0.))
+    return _NoWdGroup(opt=torch.optim.AdamW(groups, lr=lr, betas=(mom, sqr_mom), eps=eps, weight_decay=wd, fused=True))
 
 def diffusion_learner(dls, denoiser:nn.Module, loss:DiffusionLoss, cond:bool=False, seed:int=0, cbs=None,
-                      opt_func=fused_adam,            # fastai's Adam as one fused kernel, which skips a non-finite step on the device
+                      opt_func=None,                  # Default `fused_adam`: fastai's Adam as one fused kernel, which skips a non-finite step on the device
                       **kwargs) -> Learner:
     "A fastai `Learner` whose model is `denoiser`, trained with `loss` through `DiffusionCallback`"
     cbs = [DiffusionCallback(loss, cond=cond, seed=seed), SmoothLossOnHost()] + list(cbs or [])
-    return Learner(dls, denoiser, loss_func=weighted_mse, cbs=cbs, opt_func=opt_func, **kwargs)
+    if opt_func is None:                              # as fastai's Adam: no weight decay on norm layers and biases unless `wd_bn_bias`
+        opt_func = fused_adam if kwargs.get('wd_bn_bias') else partial(fused_adam, no_wd=norm_bias_params(denoiser))
+    learn = Learner(dls, denoiser, loss_func=weighted_mse, cbs=cbs, opt_func=opt_func, **kwargs)
+    learn.remove_cb(CastToTensor)                     # batches are plain tensors already: one callback fewer on every event
+    return learn
 
 @patch
 def to_compile(self:Learner, **kwargs):
@@ -377,7 +391,10 @@ def load_checkpoint(learn:Learner, path) -> dict:
     if ema is not None and (d / 'ema.safetensors').is_file():
         if ema.ema_model is None: ema.ema_model = copy.deepcopy(_bare(learn.model)).eval().requires_grad_(False)
         ema.ema_model.load_state_dict(load_file(str(d / 'ema.safetensors'))); ema.nimg = state['ema_nimg']
-    learn.create_opt(); learn.opt.load_state_dict(state['opt'])
+    learn.create_opt()
+    try: learn.opt.load_state_dict(state['opt'])
+    except (ValueError, KeyError, AssertionError) as e:
+        raise ValueError(f"checkpoint {d}: its optimiser state does not fit this learner's optimiser ({str(e).splitlines()[0]})") from None
     _set_rng_state(learn, saved[rank_distrib()] if saved else state['rng'])
     cb = _find_cb(learn, DiffusionCallback)
     if cb is not None: cb.resume_iter = state.get('train_iter')
@@ -486,6 +503,31 @@ class SampleGrid(EveryEpochs):
         f = self.path / f'samples-{done:05d}.png'
         save_images(self.draw().clamp(-1, 1), f, scale=self.scale)
         self.files.append(f)
+
+# %% ../nbs/09_learner.ipynb #76aaeb75
+class LossCurve(EveryEpochs):
+    "After every trained epoch, on rank 0: a row of `history.csv` (epoch, train and valid loss, seconds); every `plot_every` epochs `loss.png`"
+    order = 64                                            # before the checkpoint (65): a kill between them re-trains (and rewrites) the epoch
+    def __init__(self, path, plot_every:int=10):
+        super().__init__(1); self.path, self.plot_every, self.t0 = Path(path), check_int(plot_every, 'plot_every', min=1), None
+    def before_fit(self): self.t0 = time.time()
+    def every_epochs(self, done:int):
+        f = self.path / 'history.csv'
+        rows = [r for r in (f.read_text().splitlines()[1:] if f.exists() else []) if int(r.split(',')[0]) < done]
+        tr, va = (self.recorder.values[-1] + [float('nan')] * 2)[:2]
+        rows.append(f'{done},{tr:.6g},{va:.6g},{time.time() - self.t0:.1f}')
+        self.path.mkdir(parents=True, exist_ok=True)
+        tmp = f.with_name(f'.history.csv.tmp{os.getpid()}'); tmp.write_text('epoch,train_loss,valid_loss,seconds\n' + '\n'.join(rows) + '\n')
+        os.replace(tmp, f)
+        if done % self.plot_every == 0 or done == self.n_epoch: self.plot(rows)
+    def plot(self, rows):
+        "Draw `loss.png` from the rows of `history.csv`"
+        from matplotlib.figure import Figure         # no pyplot: draws with any backend, leaves a notebook's figures alone
+        e, tr, va = zip(*[(int(r.split(',')[0]), float(r.split(',')[1]), float(r.split(',')[2])) for r in rows])
+        fig = Figure(figsize=(6, 3.5)); ax = fig.subplots()
+        ax.plot(e, tr, label='train (fastai smoothed)'); ax.plot(e, va, label='valid (same noise every epoch)')
+        ax.set(xlabel='epoch', ylabel='loss', yscale='log', title=f'{self.path.name}: loss per epoch'); ax.legend(); fig.tight_layout()
+        fig.savefig(self.path / 'loss.png', dpi=100)
 
 # %% ../nbs/09_learner.ipynb #66c2ce82
 def _sync(device:torch.device):
