@@ -86,4 +86,20 @@ if 'models' in mods:
     m = mods['models']
     net = m.unet_preset('tiny', img_size=8, in_channels=1) if hasattr(m, 'unet_preset') else None
     if net is not None: use(EDMPrecond(net), x[:2], torch.full((2,), 0.5))
+from diffnb.core import count_syncs, unchecked
+from diffnb.data import load_data
+from diffnb.models import make_net, presets
+from diffnb.learner import setup_formulation, sigma_range, fused_adam, diffusion_learner, EMA, LossCurve, save_checkpoint, load_denoiser
+with use(count_syncs) as c, use(unchecked): EDMPrecond(use(make_net, 'mlp', (1, 8, 8)))(x[:2], torch.full((2,), 0.5))
+assert c.n == 0, c.where                                     # inside unchecked(): no value check, no sync
+xd, yd = use(load_data, 'digits'); assert use(presets)[0] == 'mlp'
+Dd, lossd = use(setup_formulation, 'ddpm', make_net('mlp', (1, 8, 8)))
+assert abs(use(sigma_range, Dd, 'ddpm')[0] - 0.01) < 1e-6
+with tempfile.TemporaryDirectory() as d:
+    De, le = setup_formulation('edm', make_net('mlp', (1, 8, 8)), sigma_data=0.5)
+    lrn = use(diffusion_learner, use(get_dls, xd[:256], yd[:256], bs=64, device='cpu'), De, le, cbs=[EMA(1.), LossCurve(d)])
+    with lrn.no_bar(), lrn.no_logging(): lrn.fit(1, 1e-3)
+    use(save_checkpoint, lrn, d, 1, dict(formulation='edm', preset='mlp', shape=[1, 8, 8], sigma_data=0.5))
+    Dl, cfgl = use(load_denoiser, d); assert cfgl['epoch'] == 1 and (Path(d) / 'history.csv').exists()
+    use(fused_adam, list(De.parameters()))
 print(f'smoke: {len(mods)} modules, {len(called)} public callables exercised from {Path(diffnb.__file__).parent}')
