@@ -262,9 +262,12 @@ def _eval(a) -> dict:
     res = evaluate(x, real, net, seed=a.seed, n_subsets=a.n_subsets)
     tr, ho = _train_split(real, cfg)
     mem = memorisation(x, tr, ho[:max(a.n, 100)])
-    res.update(checkpoint=str(Path(a.ckpt)), data=cfg['data'], formulation=cfg['formulation'], sampler=a.sampler, steps=a.steps, churn=a.churn, nfe=nfe,
-               seed=a.seed, ema=not a.raw, memorisation=mem, seconds=round(time.time() - t0, 1))
+    res.update(checkpoint=str(Path(a.ckpt)), epoch=cfg.get('epoch'), data=cfg['data'], formulation=cfg['formulation'], sampler=a.sampler,
+               steps=a.steps, churn=a.churn, nfe=nfe, seed=a.seed, ema=not a.raw, memorisation=mem, seconds=round(time.time() - t0, 1),
+               reference=f"{cfg['data']}: all {len(real)} images split by seed {a.seed} into {res['n']} for the floor and {res['n_ref']} as the reference")
     print(format_scores(res))
+    print(f"classifier score {res['classifier_score']:.2f} (real {res['classifier_score_real']:.2f}); precision {res['precision']:.3f} "
+          f"(real {res['precision_real']:.3f}), recall {res['recall']:.3f} (real {res['recall_real']:.3f})")
     print(f"memorisation: median distance to the nearest training image {mem['median_sample']:.3f} for samples, "
           f"{mem['median_heldout']:.3f} for {mem['n_heldout']} held-out real images (ratio {mem['ratio']:.2f})")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -7,11 +7,11 @@ Docs: https://diffnb.github.io/diffnb/learner.html.md"""
 # %% auto #0
 __all__ = ['FORMULATIONS', 'SIGMA_RANGE', 'DDPMLoss', 'weighted_mse', 'NonFiniteLossError', 'DiffusionCallback',
            'DeviceAvgSmoothLoss', 'SmoothLossOnHost', 'setup_formulation', 'fused_adam', 'diffusion_learner', 'EMA',
-           'DeviceMixedPrecision', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'EveryEpochs',
-           'CheckpointCallback', 'sigma_range', 'load_denoiser', 'SampleGrid', 'LossCurve', 'Throughput']
+           'DeviceMixedPrecision', 'save_checkpoint', 'checkpoints', 'latest_checkpoint', 'load_checkpoint',
+           'EveryEpochs', 'CheckpointCallback', 'sigma_range', 'load_denoiser', 'SampleGrid', 'LossCurve', 'Throughput']
 
 # %% ../nbs/09_learner.ipynb #8000be18
-import copy, json, os, random, shutil, time
+import copy, json, os, random, shutil, sys, time
 from pathlib import Path
 import numpy as np
 import torch, torch.nn as nn
@@ -366,31 +366,58 @@ def _point_latest(path:Path, name:str):
     with open(ptr, 'rb') as fh: os.fsync(fh.fileno())
     os.replace(ptr, path / 'latest'); _fsync_dir(path)
 
-def latest_checkpoint(path) -> Path:
-    "The checkpoint directory `path/latest` points at; a clear error if there is none or it is incomplete"
+_CKPT_FILES = ('model.safetensors', 'state.pt', 'config.json')
+_said = set()
+
+def _say(msg:str):
+    "One line on stderr, once per process, from rank 0"
+    if msg not in _said and rank_distrib() == 0: _said.add(msg); print(f'diffnb: {msg}', file=sys.stderr, flush=True)
+
+def checkpoints(path) -> list:
+    "The complete checkpoint folders under `path`: the one `latest` names first, then the others from the newest epoch down"
     path = Path(path)
-    ptr = path / 'latest'
-    if not ptr.is_file(): raise FileNotFoundError(f"no checkpoint in {path} (no 'latest' file)")
-    d = path / ptr.read_text().strip()
-    missing = [f for f in ('model.safetensors', 'state.pt', 'config.json') if not (d / f).is_file()]
-    if missing: raise FileNotFoundError(f"checkpoint {d} is incomplete: missing {', '.join(missing)}")
-    return d
+    ok = lambda d: d.is_dir() and all((d / f).is_file() for f in _CKPT_FILES)
+    named = path / (path / 'latest').read_text().strip() if (path / 'latest').is_file() else None
+    rest = sorted((d for d in path.glob('ckpt-*') if _ckpt_epoch(d) is not None and ok(d) and d != named), key=_ckpt_epoch, reverse=True)
+    return ([named] if named is not None and ok(named) else []) + rest
+
+def latest_checkpoint(path) -> Path:
+    "The checkpoint `path/latest` points at; if it is incomplete, the newest complete one (said in one line); a clear error if there is none"
+    path = Path(path)
+    ptr, found = path / 'latest', checkpoints(path)
+    named = path / ptr.read_text().strip() if ptr.is_file() else None
+    if not found:
+        if named is None: raise FileNotFoundError(f"no checkpoint in {path} (no 'latest' file)")
+        missing = [f for f in _CKPT_FILES if not (named / f).is_file()]
+        raise FileNotFoundError(f"checkpoint {named} is incomplete: missing {', '.join(missing)}; no other complete checkpoint is in {path}")
+    if found[0] != named:
+        _say(f"{'the latest checkpoint, ' + named.name + ', is incomplete' if named else 'no latest checkpoint is named'} in {path}; "
+             f"using the newest complete one, {found[0].name}")
+    return found[0]
+
+def _read_checkpoint(d:Path) -> tuple:
+    "(state, weights, EMA weights or None) of a checkpoint folder; any read or parse error raises"
+    state = torch.load(d / 'state.pt', map_location='cpu', weights_only=False)     # a GPU checkpoint loads anywhere; moved in before_fit
+    return state, load_file(str(d / 'model.safetensors')), load_file(str(d / 'ema.safetensors')) if (d / 'ema.safetensors').is_file() else None
 
 def load_checkpoint(learn:Learner, path) -> dict:
-    "Load the latest checkpoint under `path` into `learn` (weights, EMA, optimiser, random states); returns its state (with `epoch`)"
-    d = latest_checkpoint(path)
-    try: state = torch.load(d / 'state.pt', map_location='cpu', weights_only=False)   # a GPU checkpoint loads anywhere; moved in before_fit
-    except Exception as e: raise ValueError(f"checkpoint {d} cannot be loaded into this model: {e}") from None
+    "Load the latest readable checkpoint under `path` into `learn` (weights, EMA, optimiser, random states); returns its state (with `epoch`)"
+    d, bad = latest_checkpoint(path), []
+    for c in [d] + [c for c in checkpoints(path) if c != d]:   # a corrupt one (unreadable files) gives way to the next older, said
+        try: state, weights, ema_weights = _read_checkpoint(c); d = c; break
+        except Exception as e: bad.append(f"{c.name} ({type(e).__name__})")
+    else: raise ValueError(f"no readable checkpoint in {path}: {', '.join(bad)} could not be read")
+    if bad: _say(f"checkpoint {', '.join(bad)} could not be read; resuming from {d.name}")
     world, saved = max(1, num_distrib()), state.get('rank_rng')
     if world != (len(saved) if saved else 1):          # refused before anything in `learn` changes
         raise ValueError(f"checkpoint {d} was written by {len(saved) if saved else 1} process(es), and this run has {world}: "
                          "resume with the same number of processes, so that each continues its own random streams")
-    try: _bare(learn.model).load_state_dict(load_file(str(d / 'model.safetensors')), strict=True)
+    try: _bare(learn.model).load_state_dict(weights, strict=True)
     except Exception as e: raise ValueError(f"checkpoint {d} cannot be loaded into this model: {e}") from None
     ema = _find_cb(learn, EMA)
-    if ema is not None and (d / 'ema.safetensors').is_file():
+    if ema is not None and ema_weights is not None:
         if ema.ema_model is None: ema.ema_model = copy.deepcopy(_bare(learn.model)).eval().requires_grad_(False)
-        ema.ema_model.load_state_dict(load_file(str(d / 'ema.safetensors'))); ema.nimg = state['ema_nimg']
+        ema.ema_model.load_state_dict(ema_weights); ema.nimg = state['ema_nimg']
     learn.create_opt()
     try: learn.opt.load_state_dict(state['opt'])
     except (ValueError, KeyError, AssertionError) as e:
