@@ -25,7 +25,7 @@ from .models import presets, make_net
 from .ode import edm_sigmas
 from .sampling import sample_euler, sample_heun, sample_ddim, sample_euler_maruyama, sample_dpmpp_2m, NFECounter
 from .metrics import feature_net, evaluate, memorisation, format_scores
-from .learner import (FORMULATIONS, setup_formulation, diffusion_learner, EMA, CheckpointCallback, SampleGrid, EveryEpochs, LossCurve,
+from .learner import (FORMULATIONS, setup_formulation, diffusion_learner, EMA, CheckpointCallback, SampleGrid, EveryEpochs, LossCurve, EDMLRSchedule,
                             NonFiniteLossError, latest_checkpoint, load_checkpoint, load_denoiser, sigma_range)
 
 # %% ../nbs/11_cli.ipynb #a2f665c2
@@ -43,7 +43,8 @@ def _fail(prog, msg):
     msg = str(msg).strip().splitlines()
     print(f"{prog}: error: {msg[-1] if msg else 'failed'}", file=sys.stderr); sys.exit(2)
 
-_COMPAT = ('data', 'formulation', 'preset', 'bs', 'lr', 'epochs', 'precision', 'ema_halflife', 'seed', 'n_train', 'cond')
+_COMPAT = ('data', 'formulation', 'preset', 'bs', 'lr', 'epochs', 'precision', 'ema_halflife', 'seed', 'n_train', 'cond', 'schedule', 'lr_rampup_kimg')
+_BEFORE = dict(schedule='onecycle', lr_rampup_kimg=10_000.)      # settings of checkpoints written before these options existed
 
 class _Report(EveryEpochs):
     "Terse progress on rank 0: one line every `every` trained epochs and at the end"
@@ -64,7 +65,11 @@ def train_parser() -> argparse.ArgumentParser:
     a('--preset', default='mlp', help=f'network F: {", ".join(presets())} (08_unet)')
     a('--epochs', type=int, default=300, help='epochs of fit_one_cycle')
     a('--bs', type=int, default=128, help='global batch size (split evenly over the processes of torchrun)')
-    a('--lr', type=float, default=2e-3, help='peak learning rate of the one-cycle schedule')
+    a('--lr', type=float, default=2e-3, help='peak learning rate (one-cycle), or the constant rate after the warm-up (edm)')
+    a('--schedule', default='onecycle', help="learning rate: 'onecycle' (fastai's fit_one_cycle over --epochs), or 'edm' (a linear warm-up "
+      "over --lr-rampup-kimg, then constant, as EDM trains: such a run can be extended with --resume --epochs MORE)")
+    a('--lr-rampup-kimg', type=float, default=10_000., help="warm-up of --schedule edm, in thousands of images (EDM: 10,000 for CIFAR-10; "
+      "the digits' 300 epochs are 485)")
     a('--precision', default='fp32', help='fp32, bf16 or fp16 (autocast on the model\'s device)')
     a('--ema-halflife', type=float, default=50., help='EMA half-life in thousands of images (EDM: 500 for CIFAR-10)')
     a('--seed', type=int, default=0, help='seed of the split, the weights, the noise and the grids')
@@ -84,6 +89,7 @@ def _check_train_args(a):
     for k in ('epochs', 'bs', 'every', 'n_samples', 'steps'): check_int(getattr(a, k), f'--{k.replace("_", "-")}', min=1)
     if a.n_train is not None: check_int(a.n_train, '--n-train', min=2)
     check_positive(a.lr, '--lr'); check_positive(a.ema_halflife, '--ema-halflife'); check_int(a.seed, '--seed', min=0)
+    check_in(a.schedule, '--schedule', ('onecycle', 'edm')); check_positive(a.lr_rampup_kimg, '--lr-rampup-kimg', strict=False)
     out, world = Path(a.out), max(1, num_distrib())
     if out.exists() and not out.is_dir(): raise ValueError(f"--out {out} is a file; give a folder")
     if a.bs % world: raise ValueError(f"--bs {a.bs} is the global batch: it must be a multiple of the {world} processes (WORLD_SIZE)")
@@ -99,8 +105,14 @@ def _train(a) -> dict:
     if a.resume:
         try: old = json.loads((latest_checkpoint(out) / 'config.json').read_text())
         except FileNotFoundError as e: raise FileNotFoundError(f"--resume: {e}") from None
-        diff = [f"{k} (checkpoint {old.get(k)!r}, now {cfg[k]!r})" for k in _COMPAT if old.get(k) != cfg[k]]
+        extend = a.schedule == 'edm' and old.get('schedule') == 'edm'     # EDM's schedule depends on the images seen only
+        diff = [f"{k} (checkpoint {old.get(k, _BEFORE.get(k))!r}, now {cfg[k]!r})" for k in _COMPAT
+                if old.get(k, _BEFORE.get(k)) != cfg[k] and not (k == 'epochs' and extend)]
+        if diff == [f"epochs (checkpoint {old.get('epochs')!r}, now {cfg['epochs']!r})"]:
+            raise ValueError(f"--resume --epochs {a.epochs}: the run in {out} was trained with the one-cycle schedule, whose learning rate "
+                             "depends on the total number of epochs, so it cannot be extended; runs trained with --schedule edm can")
         if diff: raise ValueError(f"--resume: the checkpoint in {out} was made with other settings: {'; '.join(diff)}")
+        if a.epochs < old['epoch']: raise ValueError(f"--epochs {a.epochs} is below the {old['epoch']} epochs the run in {out} has trained")
     elif (out / 'latest').exists():
         raise FileExistsError(f"{out} already holds a run ({(out / 'latest').read_text().strip()}); add --resume to continue it, or choose another --out")
     dev = get_device(a.device)
@@ -133,7 +145,8 @@ def _train(a) -> dict:
     if start < a.epochs:
         with (learn.distrib_ctx(cpu=dev.type != 'cuda') if world > 1 else nullcontext()), \
              (nullcontext() if sys.stdout.isatty() and rank == 0 else learn.no_bar()), learn.no_logging():
-            learn.fit_one_cycle(a.epochs, a.lr, start_epoch=start)
+            if a.schedule == 'edm': learn.fit(a.epochs, a.lr, start_epoch=start, cbs=EDMLRSchedule(a.lr, a.lr_rampup_kimg))
+            else: learn.fit_one_cycle(a.epochs, a.lr, start_epoch=start)
     elif learn.opt is None: learn.create_opt()
     if rank > 0: return dict(rank=rank, epochs_done=a.epochs)          # rank 0 alone draws the grid and writes the summary
     if grid.shape is None: grid.shape = tuple(x.shape[1:])

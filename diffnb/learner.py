@@ -8,7 +8,8 @@ Docs: https://diffnb.github.io/diffnb/learner.html.md"""
 __all__ = ['FORMULATIONS', 'SIGMA_RANGE', 'DDPMLoss', 'weighted_mse', 'NonFiniteLossError', 'DiffusionCallback',
            'DeviceAvgSmoothLoss', 'SmoothLossOnHost', 'setup_formulation', 'fused_adam', 'diffusion_learner', 'EMA',
            'DeviceMixedPrecision', 'save_checkpoint', 'checkpoints', 'latest_checkpoint', 'load_checkpoint',
-           'EveryEpochs', 'CheckpointCallback', 'sigma_range', 'load_denoiser', 'SampleGrid', 'LossCurve', 'Throughput']
+           'EveryEpochs', 'CheckpointCallback', 'sigma_range', 'load_denoiser', 'SampleGrid', 'EDMLRSchedule',
+           'LossCurve', 'Throughput']
 
 # %% ../nbs/09_learner.ipynb #8000be18
 import copy, json, os, random, shutil, sys, time
@@ -530,6 +531,20 @@ class SampleGrid(EveryEpochs):
         f = self.path / f'samples-{done:05d}.png'
         save_images(self.draw().clamp(-1, 1), f, scale=self.scale)
         self.files.append(f)
+
+# %% ../nbs/09_learner.ipynb #9c88663c
+class EDMLRSchedule(Callback):
+    "EDM's learning rate: `lr * min(images seen / (lr_rampup_kimg * 1000), 1)`, set before every training step; extends with the run"
+    order = -4                                        # after DiffusionCallback (-5) restored `train_iter`
+    def __init__(self, lr:float,                      # The constant rate after the warm-up
+                 lr_rampup_kimg:float=10_000):        # Warm-up length in thousands of images (EDM: 10,000 for CIFAR-10)
+        self.lr, self.lr_rampup_kimg = check_positive(lr, 'lr'), check_positive(lr_rampup_kimg, 'lr_rampup_kimg', strict=False)
+    def rate(self, nimg:int) -> float:
+        "The learning rate after `nimg` training images"
+        return self.lr * min(nimg / max(self.lr_rampup_kimg * 1000, 1e-8), 1.)
+    def before_batch(self):
+        if not self.training: return
+        self.opt.set_hyper('lr', self.rate(self.train_iter * self.xb[0].shape[0] * max(1, num_distrib())))
 
 # %% ../nbs/09_learner.ipynb #76aaeb75
 class LossCurve(EveryEpochs):
