@@ -149,6 +149,7 @@ class DiffusionCallback(Callback):
 class DeviceAvgSmoothLoss(AvgSmoothLoss):
     "fastai's smoothed training loss kept on the loss's device (fastai's `to_detach` copies it to the CPU every batch: a sync on a GPU)"
     def accumulate(self, learn):
+        "Fold this batch's loss into the exponential average, on the loss's device (no copy to the CPU)"
         self.count += 1
         v = learn.loss.detach().float().mean()
         self.val = v * (1 - self.beta) if self.count == 1 else torch.lerp(v, self.val, self.beta)
