@@ -9,7 +9,7 @@ def render(nb_path='nbs/index.ipynb'):
     for c in nb['cells']:
         src = ''.join(c['source']).strip()
         if not src or src.startswith('#| hide'): continue
-        if c['cell_type'] == 'markdown': out.append(src)
+        if c['cell_type'] == 'markdown': out.append(src.replace('](images/', '](nbs/images/'))   # pictures live beside the notebooks
         elif c['cell_type'] == 'code':
             out.append('```python\n' + src + '\n```')
             txt = ''.join(''.join(o.get('text', '') or o.get('data', {}).get('text/plain', '')) for o in c.get('outputs', []))

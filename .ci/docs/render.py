@@ -107,6 +107,7 @@ def main(proc='_proc', site='_site'):
     for f in ('styles.css',):
         if (proc/f).exists(): shutil.copy(proc/f, site/f)
     shutil.copy(HERE/'site.css', site/'site.css')
+    if (ROOT/'nbs'/'images').is_dir(): shutil.copytree(ROOT/'nbs'/'images', site/'images')   # pictures the notebooks' markdown links to
     pages = [Page(p, site) for p in order(proc)]
     for p in pages:
         fm = {'title': p.title, 'pagetitle': p.title.replace('`', '') + ' - diffnb'}
