@@ -18,7 +18,7 @@ also on a MISS). The table is also written to OUT/summary.txt and OUT/summary.js
     python benchmarks/gpu_check.py --out gpu_check_out              # on the GPU machine, about 5 minutes
     OMP_NUM_THREADS=1 python benchmarks/gpu_check.py --cpu --out /tmp/gc   # dry run on the CPU with tiny sizes (CI)
 """
-import argparse, json, os, re, shutil, signal, subprocess, sys, textwrap, time, traceback, warnings
+import argparse, inspect, json, os, re, shutil, signal, subprocess, sys, textwrap, time, traceback, warnings
 from collections import Counter
 from pathlib import Path
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated')
@@ -371,14 +371,7 @@ from fastcore.nbio import read_nb, write_nb
 from execnb.shell import CaptureShell
 src, dst, cwd = sys.argv[1:4]
 SKIP = {'slow', 'notest', 'eval: false'}
-def flags(s):
-    out = set()
-    for l in s.splitlines():
-        if not l.startswith('#|'): break
-        d = l[2:].strip()
-        out.add(d.split()[0] if d.split() and ':' not in d else d.replace(' ', '').replace(':', ': '))
-    return out
-nb = read_nb(src)
+''' + inspect.getsource(flags) + '''nb = read_nb(src)
 skipped = lambda c: c.cell_type != 'code' or bool(flags(c.source) & SKIP)
 sh = CaptureShell(path=cwd)
 t = time.time()

@@ -170,16 +170,12 @@ class SmoothLossOnHost(Callback):
 def _opt_to_params(opt):
     "Move an optimiser's state to its parameters' devices (PyTorch's `load_state_dict` places it where the parameters were then; fastai's does not move it)"
     if opt is None: return
-    o = getattr(opt, 'opt', opt)
-    if isinstance(o, torch.optim.Optimizer):
-        fused = bool(o.defaults.get('fused')) or bool(o.defaults.get('capturable'))
-        for p, st in o.state.items():
-            for k, v in st.items():
-                if torch.is_tensor(v) and (k != 'step' or fused): st[k] = v.to(p.device)
-    else:                                                  # fastai's own `Optimizer`: state per parameter
-        for p, st in opt.state.items():
-            for k, v in st.items():
-                if torch.is_tensor(v): st[k] = v.to(p.device)
+    o = getattr(opt, 'opt', opt)                       # PyTorch's optimiser inside fastai's `OptimWrapper`, or fastai's own `Optimizer`
+    # PyTorch keeps a non-fused, non-capturable optimiser's `step` on the CPU; fastai's state moves whole
+    step_too = not isinstance(o, torch.optim.Optimizer) or bool(o.defaults.get('fused')) or bool(o.defaults.get('capturable'))
+    for p, st in o.state.items():
+        for k, v in st.items():
+            if torch.is_tensor(v) and (k != 'step' or step_too): st[k] = v.to(p.device)
 
 # %% ../nbs/09_learner.ipynb #6cbf0376
 FORMULATIONS = ('edm', 'vp', 've', 'iddpm', 'ddpm')
@@ -375,19 +371,22 @@ def _say(msg:str):
     "One line on stderr, once per process, from rank 0"
     if msg not in _said and rank_distrib() == 0: _said.add(msg); print(f'diffnb: {msg}', file=sys.stderr, flush=True)
 
+def _named(path:Path) -> Path|None:
+    "The folder `path/latest` names, or None without a pointer"
+    return path / (path / 'latest').read_text().strip() if (path / 'latest').is_file() else None
+
 def checkpoints(path) -> list:
     "The complete checkpoint folders under `path`: the one `latest` names first, then the others from the newest epoch down"
     path = Path(path)
     ok = lambda d: d.is_dir() and all((d / f).is_file() for f in _CKPT_FILES)
-    named = path / (path / 'latest').read_text().strip() if (path / 'latest').is_file() else None
+    named = _named(path)
     rest = sorted((d for d in path.glob('ckpt-*') if _ckpt_epoch(d) is not None and ok(d) and d != named), key=_ckpt_epoch, reverse=True)
     return ([named] if named is not None and ok(named) else []) + rest
 
 def latest_checkpoint(path) -> Path:
     "The checkpoint `path/latest` points at; if it is incomplete, the newest complete one (said in one line); a clear error if there is none"
     path = Path(path)
-    ptr, found = path / 'latest', checkpoints(path)
-    named = path / ptr.read_text().strip() if ptr.is_file() else None
+    found, named = checkpoints(path), _named(path)
     if not found:
         if named is None: raise FileNotFoundError(f"no checkpoint in {path} (no 'latest' file)")
         missing = [f for f in _CKPT_FILES if not (named / f).is_file()]

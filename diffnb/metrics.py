@@ -54,6 +54,13 @@ def feature_stats(feats) -> tuple:
     return f.mean(0), torch.cov(f.T).reshape(f.shape[1], f.shape[1])
 
 # %% ../nbs/10_metrics.ipynb #dd97fbba
+def _feature_pair(a, b, na:str, nb:str) -> tuple:
+    "Two feature sets as float64 `[n, d]` tensors with the same d; else an error naming them"
+    a, b = _f64(a, na), _f64(b, nb)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+        raise ValueError(f"`{na}` and `{nb}` must be [n, d] with the same d, got {tuple(a.shape)} and {tuple(b.shape)}")
+    return a, b
+
 def _poly_mmd2(x:torch.Tensor, y:torch.Tensor) -> torch.Tensor:
     "Unbiased MMD^2 with the kernel (x.y/d + 1)^3 between `x [m, d]` and `y [m, d]`"
     m, d = x.shape
@@ -67,9 +74,7 @@ def kid(feats1,                  # `[n1, d]` features of one set
         seed:int=0,              # seed of the subsets
        ) -> tuple:
     "KID: mean and standard deviation over subsets of the unbiased MMD^2 with the cubic polynomial kernel (Bińkowski et al. 2018)"
-    f1, f2 = _f64(feats1, 'feats1'), _f64(feats2, 'feats2')
-    if f1.ndim != 2 or f2.ndim != 2 or f1.shape[1] != f2.shape[1]:
-        raise ValueError(f"`feats1` and `feats2` must be [n, d] with the same d, got {tuple(f1.shape)} and {tuple(f2.shape)}")
+    f1, f2 = _feature_pair(feats1, feats2, 'feats1', 'feats2')
     n_subsets, subset_size = check_int(n_subsets, 'n_subsets', min=1), check_int(subset_size, 'subset_size', min=2)
     m = min(subset_size, len(f1), len(f2))
     if m < 2: raise ValueError(f"KID needs at least 2 rows in each set, got {len(f1)} and {len(f2)}")
@@ -273,9 +278,7 @@ def precision_recall(real_feats,     # `[n1, d]` features of real images
                      bs:int=1000,    # rows per distance block
                     ) -> tuple:
     "Improved precision and recall (Kynkäänniemi et al. 2019): the fraction of fakes inside the real k-NN manifold, of reals inside the fake one"
-    r, f = _f64(real_feats, 'real_feats'), _f64(fake_feats, 'fake_feats')
-    if r.ndim != 2 or f.ndim != 2 or r.shape[1] != f.shape[1]:
-        raise ValueError(f"`real_feats` and `fake_feats` must be [n, d] with the same d, got {tuple(r.shape)} and {tuple(f.shape)}")
+    r, f = _feature_pair(real_feats, fake_feats, 'real_feats', 'fake_feats')
     k = check_int(k, 'k', min=1)
     if min(len(r), len(f)) <= k: raise ValueError(f"each set needs more than k = {k} rows, got {len(r)} and {len(f)}")
     return _coverage(f, r, _knn_radii(r, k, bs), bs), _coverage(r, f, _knn_radii(f, k, bs), bs)
