@@ -169,6 +169,7 @@ def train_main(argv=None):
     a = p.parse_args(argv)
     main = threading.current_thread() is threading.main_thread()      # signal handlers can only be set there
     old = signal.signal(signal.SIGTERM, _on_sigterm) if main else None
+    owned = not (torch.distributed.is_available() and torch.distributed.is_initialized())   # a process group `_train` sets up, it ends
     try: return _train(a)
     except KeyboardInterrupt:
         where = (Path(a.out) / 'latest').read_text().strip() if (Path(a.out) / 'latest').exists() else None
@@ -179,6 +180,8 @@ def train_main(argv=None):
         _fail(p.prog, e)
     finally:
         if main: signal.signal(signal.SIGTERM, old)
+        if owned and torch.distributed.is_available() and torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()      # not left to interpreter teardown (one rank aborted there once, under torchrun)
 
 # %% ../nbs/11_cli.ipynb #999c87fb
 def sample_parser() -> argparse.ArgumentParser:
@@ -298,9 +301,7 @@ def eval_main(argv=None) -> dict:
 # %% ../nbs/11_cli.ipynb #336b08cc
 def train_cli():
     "Entry point of the `diffnb-train` console script: `train_main` on sys.argv, exit status 0 on success"
-    try: train_main()
-    finally:
-        if torch.distributed.is_available() and torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
+    train_main()
 
 def sample_cli():
     "Entry point of the `diffnb-sample` console script: `sample_main` on sys.argv, exit status 0 on success"
