@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The docs check: nbdev-proc-nbs (the step of nbdev-docs before Quarto), a stand-in render with pandoc, and every
+# The docs check: saved outputs free of stderr and machine paths (output_check.py), nbdev-proc-nbs (the step of nbdev-docs before Quarto), a stand-in render with pandoc, and every
 # page opened in headless Chromium. Installs what it needs: Debian packages with apt-get (as root) when missing,
 # selenium into .venv (it is in the `dev` extra). Screenshots and report.json go to _docs_check/ (git-ignored).
 # Usage: .ci/docs/build.sh   (from anywhere; run `pip install -e ".[dev]"` into .venv first, as .ci/run does)
@@ -18,6 +18,7 @@ fi
 $BIN/python -c "import selenium, yaml" 2>/dev/null || $BIN/python -m pip install -q selenium pyyaml
 # each stage runs even if the one before failed on some notebook, so one run shows every problem
 rc=0
+$BIN/python .ci/docs/output_check.py || rc=1   # no stderr stream, no path of this machine in any saved output
 $BIN/python .ci/docs/proc_nbs.py "${DOCS_WORKERS:-2}" || rc=1
 $BIN/python .ci/docs/render.py _proc _site || rc=1
 $BIN/python .ci/docs/browser_check.py _site _docs_check || rc=1
