@@ -50,7 +50,7 @@ class ELBOBits(NamedTuple):
 class DDPMSchedule:
     "DDPM's discrete forward process; `betas[t-1]` holds the paper's beta_t for t = 1..T. Every table is float64"
     def __init__(self, betas,            # The variances beta_1 .. beta_T, each in (0, 1)
-                 var:str='beta'):        # Reverse variance sigma_t^2: 'beta' (beta_t) or 'posterior' (beta_tilde_t)
+                 var:str='beta'):        # Reverse variance v_t (Ho's sigma_t^2): 'beta' (beta_t) or 'posterior' (beta_tilde_t)
         betas = torch.as_tensor(betas, dtype=torch.float64)
         if betas.ndim != 1 or len(betas) < 2 or not ((betas > 0) & (betas < 1)).all():
             raise ValueError("`betas` must be a 1-D sequence of at least 2 values, each in (0, 1)")
@@ -60,7 +60,7 @@ class DDPMSchedule:
         self.alpha_bars = torch.cumprod(self.alphas, 0)
         self.alpha_bars_prev = torch.cat([betas.new_ones(1), self.alpha_bars[:-1]])
         self.posterior_vars = betas * (1 - self.alpha_bars_prev) / (1 - self.alpha_bars)
-        # sigma_t^2 of p(x_{t-1}|x_t); beta_tilde_1 = 0, so the decoder (t = 1) always uses beta_1
+        # v_t of p(x_{t-1}|x_t) (Ho's sigma_t^2); beta_tilde_1 = 0, so the decoder (t = 1) always uses beta_1
         self.reverse_vars = betas.clone() if var == 'beta' else torch.cat([betas[:1], self.posterior_vars[1:]])
         self.loss_weights = betas**2 / (2 * self.reverse_vars * self.alphas * (1 - self.alpha_bars))  # lambda_t of Eq. 12
         self.sigmas = ((1 - self.alpha_bars) / self.alpha_bars).sqrt()  # noise level of x_t / sqrt(alpha_bar_t) (EDM's sigma)
@@ -201,9 +201,9 @@ class DDPMDenoiser(nn.Module):
 
 @torch.no_grad()
 def sample_ddpm(denoiser, x:torch.Tensor, sigmas, extra_args:dict|None=None, callback=None, progress:bool=False,
-                var:str='posterior',   # sigma_t^2 of each step: 'posterior' (beta_tilde_t) or 'beta' (beta_t), in units of x / sqrt(alpha_bar)
+                var:str='posterior',   # v_t of each step (Ho's sigma_t^2): 'posterior' (beta_tilde_t) or 'beta' (beta_t), in units of the unscaled x = x_t / sqrt(alpha_bar_t)
                 generator=None) -> torch.Tensor:
-    "Algorithm 2 over noise levels: x_{t-1} = posterior mean given x_0 = D(x_t; sigma_t), plus noise of variance sigma_t^2. NFE = N"
+    "Algorithm 2 over noise levels: the next x = posterior mean given x_0 = D(x; sigma_t), plus noise of variance v_t. NFE = N"
     x, sigmas = sampler_start(denoiser, x, sigmas)
     var, host = check_in(var, 'var', ('posterior', 'beta')), sigmas.tolist()
     for i in sampler_range(len(sigmas) - 1, progress):
