@@ -118,7 +118,7 @@ class iDDPMSchedule(EDMSchedule):
 
 # %% ../nbs/04_edm_ode.ipynb #d790691d
 def ode_derivative(denoiser, x, t, sched:ODESchedule, extra_args:dict|None=None):
-    "dx/dt of EDM's ODE at time `t` for the scaled sample x = s(t) x_hat (Algorithm 1, line 4); also returns D(x/s; sigma)"
+    "dx/dt of EDM's ODE at time `t` for the scaled sample x_bar = s(t) x, passed as `x` (Algorithm 1, line 4); also returns D(x/s; sigma)"
     sigma, s = sched.sigma(t), sched.s(t)
     sd, ssd = sched.sigma_deriv(t), sched.s_deriv(t)
     D = denoise(denoiser, x / s.to(x), sigma.to(x), extra_args)
@@ -138,7 +138,7 @@ def sample_ode(denoiser, x:torch.Tensor,  # The sample at noise level sigmas[0],
     x, sigmas = sampler_start(denoiser, x, sigmas)
     host = sigmas.detach().double().cpu()                               # on the host: control flow makes no device sync
     ts = sched.sigma_inv(host)
-    x = x * sched.s(ts[0]).to(x)                                       # Algorithm 1 runs on the scaled x = s(t) x_hat
+    x = x * sched.s(ts[0]).to(x)                                       # Algorithm 1 runs on the scaled x_bar = s(t) x (named x here)
     for i in sampler_range(len(ts) - 1, progress):
         t, t_next = ts[i], ts[i + 1]
         d, D = ode_derivative(denoiser, x, t, sched, extra_args)
