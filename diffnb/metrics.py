@@ -8,7 +8,7 @@ Docs: https://diffnb.github.io/diffnb/metrics.html.md"""
 __all__ = ['FEATURE_NET_VERSION', 'FEATURE_SETS', 'energy_distance', 'frechet_distance', 'feature_stats', 'kid', 'FeatureNet',
            'feature_data', 'train_feature_net', 'feature_net', 'features', 'TorchevalFeatures', 'fid',
            'inception_weights_path', 'inception_fid', 'classifier_score', 'precision_recall', 'evaluate',
-           'format_scores', 'nn_distances', 'memorisation']
+           'format_scores', 'fid_bias_constant', 'nn_distances', 'memorisation']
 
 # %% ../nbs/10_metrics.ipynb #466baad9
 import math, os, time
@@ -311,6 +311,17 @@ def format_scores(r:dict) -> str:
     "One line: n, FID and KID with their floors"
     return (f"n = {r['n']} (reference {r['n_ref']}): FID {r['fid']:.3f} (floor {r['fid_floor']:.3f}), "
             f"KID {r['kid']:.4f} +- {r['kid_std']:.4f} (floor {r['kid_floor']:.4f} +- {r['kid_floor_std']:.4f})")
+def fid_bias_constant(feats:torch.Tensor,  # `[N, d]` features of the real data (`features`)
+                     ) -> float:
+    "C in E[FID] ~ C (1/n1 + 1/n2) for two samples of one distribution: Tr S + sum_ij v_ij / (2 (l_i + l_j)) in S's eigenbasis"
+    f, _ = _feature_pair(feats, feats, 'feats', 'feats')
+    S = feature_stats(f)[1]
+    lam, U = torch.linalg.eigh(S)
+    lam = lam.clamp_min(1e-12 * lam.max())
+    z = (f - f.mean(0)) @ U                                    # centred features in the eigenbasis of S
+    v = (z**2).T @ (z**2) / len(z) - torch.diag(lam**2)        # n Var(S_ij): E[z_i^2 z_j^2] - (E z_i z_j)^2
+    return (S.trace() + (v / (2 * (lam[:, None] + lam[None, :]))).sum()).item()
+
 
 # %% ../nbs/10_metrics.ipynb #80dbabc7
 def nn_distances(x:torch.Tensor, ref:torch.Tensor, bs:int=1000) -> torch.Tensor:
