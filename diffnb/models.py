@@ -158,7 +158,7 @@ class UNet(nn.Module):
         attn_resolutions:tuple=(16,),        # Resolutions with self-attention (the bottleneck always has it, as in DDPM++)
         dropout:float=0.1,                   # Dropout before each block's second conv
         label_dropout:float=0.,              # Probability of dropping a sample's class label in training (classifier-free guidance)
-        embedding_type:str='positional',     # 'positional' (DDPM++) or 'fourier' (NCSN++) embedding of c_noise
+        embedding_type:str='positional',     # 'positional' (DDPM++) or 'fourier' (NCSN++'s; the rest of NCSN++ is not built) embedding of c_noise
         fourier_scale:float=16.,             # Std of the random frequencies for 'fourier'
         adaptive_scale:bool=False,           # The embedding scales and shifts the normalised features (EDM's ADM) instead of adding to them (DDPM++)
         num_groups:int=32,                   # GroupNorm groups (fewer in narrow layers, at least 4 channels a group)
