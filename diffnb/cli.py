@@ -18,7 +18,8 @@ import numpy as np
 import torch
 from fastai.torch_core import set_seed, rank_distrib, num_distrib
 import fastai.distributed  # noqa: F401 (adds Learner.distrib_ctx)
-from .core import check_int, check_positive, check_in, get_device, make_generator, save_images
+from fastprogress.fastprogress import progress_bar
+from .core import check_int, check_positive, check_in, get_device, save_images, image_seeds, StackedGenerator
 from .data import DATASETS, load_data, setup_process_group, get_dls, estimate_sigma_data
 from .ddpm import sample_ddpm
 from .models import presets, make_net
@@ -192,27 +193,39 @@ def sample_parser() -> argparse.ArgumentParser:
     a('--steps', type=int, default=18, help='number of noise levels N (Heun: NFE = 2N - 1, the others N)')
     a('--churn', type=float, default=0., help="S_churn of EDM Algorithm 2 (heun only)")
     a('--n', type=int, default=64, help='number of images')
-    a('--seed', type=int, default=0)
+    a('--seed', type=int, default=0, help="the run's seed: image i's noise comes from its own seed (image_seeds), whatever --batch is")
+    _batch_args(a)
     a('--raw', action='store_true', help='use the raw weights instead of the EMA')
     a('--out', default=None, help='PNG grid to write (default CKPT/samples-SAMPLER-STEPS.png); the .npz goes beside it')
     a('--device', default=None)
     return p
 
+def _batch_args(a):
+    a('--batch', type=int, default=256, help='images per batch (what fits in memory); the images do not depend on it')
+    a('--progress', default='auto', help='progress bar over the batches: on, off, or auto (on when the output is a terminal)')
+
 def _check_sample_args(a):
     check_in(a.sampler, '--sampler', tuple(SAMPLERS)); check_int(a.steps, '--steps', min=1); check_int(a.n, '--n', min=1)
-    check_positive(a.churn, '--churn', strict=False); check_int(a.seed, '--seed', min=0)
+    check_positive(a.churn, '--churn', strict=False); check_int(a.seed, '--seed', min=0); check_int(a.batch, '--batch', min=1)
+    check_in(a.progress, '--progress', ('on', 'off', 'auto'))
     if a.churn and a.sampler != 'heun': raise ValueError("--churn applies to --sampler heun only")
 
 def _draw(D, cfg:dict, a, dev) -> tuple:
-    "(`a.n` samples `[n, *shape]` in [-1, 1], float32 on the CPU; the NFE counted) of a checkpoint's denoiser with the sampler, steps, churn and seed in `a`"
+    "(`a.n` samples `[n, *shape]` in [-1, 1], float32 on the CPU; the NFE per image) of a checkpoint's denoiser with the sampler, steps, churn, seed, batch and progress in `a`"
     lo, hi = sigma_range(D, cfg['formulation'])
     sig = edm_sigmas(a.steps, lo, hi, dtype=torch.float32, device=dev)
-    g = make_generator(a.seed, dev)
-    z = torch.randn((a.n, *cfg['shape']), generator=g, device=dev)
-    kw = dict(S_churn=a.churn, generator=g) if a.sampler == 'heun' else dict(generator=g) if a.sampler in ('ddim', 'euler_maruyama', 'ddpm') else {}
-    extra = dict(class_labels=(torch.arange(a.n, device=dev) % cfg['n_classes'])) if cfg.get('n_classes') else None
-    counted = NFECounter(D)
-    return SAMPLERS[a.sampler](counted, sig[0] * z, sig, extra_args=extra, **kw).clamp(-1, 1).float().cpu(), counted.nfe
+    counted, out = NFECounter(D), []
+    starts = range(0, a.n, a.batch)
+    show = a.progress == 'on' or (a.progress == 'auto' and sys.stdout.isatty())
+    for i in progress_bar(starts, leave=False) if show else starts:
+        b = min(a.batch, a.n - i)
+        g = StackedGenerator(image_seeds(a.seed, b, start=i), dev)        # image i's start and every step's noise: its own stream
+        z = g.randn((b, *cfg['shape']), dtype=torch.float32)
+        kw = dict(S_churn=a.churn, generator=g) if a.sampler == 'heun' else dict(generator=g) if a.sampler in ('ddim', 'euler_maruyama', 'ddpm') else {}
+        extra = dict(class_labels=(torch.arange(i, i + b, device=dev) % cfg['n_classes'])) if cfg.get('n_classes') else None
+        counted.nfe = 0
+        out.append(SAMPLERS[a.sampler](counted, sig[0] * z, sig, extra_args=extra, **kw).clamp(-1, 1).float().cpu())
+    return torch.cat(out), counted.nfe
 
 def _folder(ckpt) -> Path:
     "The folder of a run, checkpoint or weights file given on the command line"
@@ -248,7 +261,8 @@ def eval_parser() -> argparse.ArgumentParser:
     a('--steps', type=int, default=18, help='number of noise levels N (Heun: NFE = 2N - 1, the others N)')
     a('--churn', type=float, default=0., help="S_churn of EDM Algorithm 2 (heun only)")
     a('--n', type=int, default=500, help='number of samples scored (at most half the data set)')
-    a('--seed', type=int, default=0, help='seed of the noise, the real split and the KID subsets')
+    a('--seed', type=int, default=0, help='seed of the noise (image_seeds), the real split and the KID subsets')
+    _batch_args(a)
     a('--raw', action='store_true', help='use the raw weights instead of the EMA')
     a('--n-subsets', type=int, default=100, help='KID subsets')
     a('--root', default=None, help='where data sets and feature networks are cached')
@@ -280,7 +294,8 @@ def _eval(a) -> dict:
     mem = memorisation(x, tr, ho[:max(a.n, 100)])
     res.update(checkpoint=str(Path(a.ckpt)), epoch=cfg.get('epoch'), data=cfg['data'], formulation=cfg['formulation'], sampler=a.sampler,
                steps=a.steps, churn=a.churn, nfe=nfe, seed=a.seed, ema=not a.raw, memorisation=mem, seconds=round(time.time() - t0, 1),
-               reference=f"{cfg['data']}: all {len(real)} images split by seed {a.seed} into {res['n']} for the floor and {res['n_ref']} as the reference")
+               reference=f"{cfg['data']}: all {len(real)} images split by seed {a.seed} into {res['n']} for the floor and {res['n_ref']} as the reference",
+               noise=f"image i's start and step noise from its own seed, image_seeds({a.seed}, {a.n})[i]")
     print(format_scores(res))
     print(f"classifier score {res['classifier_score']:.2f} (real {res['classifier_score_real']:.2f}); precision {res['precision']:.3f} "
           f"(real {res['precision_real']:.3f}), recall {res['recall']:.3f} (real {res['recall_real']:.3f})")
