@@ -44,8 +44,8 @@ def _fail(prog, msg):
     msg = str(msg).strip().splitlines()
     print(f"{prog}: error: {msg[-1] if msg else 'failed'}", file=sys.stderr); sys.exit(2)
 
-_COMPAT = ('data', 'formulation', 'preset', 'bs', 'lr', 'epochs', 'precision', 'ema_halflife', 'seed', 'n_train', 'cond', 'schedule', 'lr_rampup_kimg')
-_BEFORE = dict(schedule='onecycle', lr_rampup_kimg=10_000.)      # settings of checkpoints written before these options existed
+_COMPAT = ('data', 'formulation', 'preset', 'bs', 'lr', 'epochs', 'precision', 'ema_halflife', 'seed', 'n_train', 'cond', 'schedule', 'lr_rampup_kimg', 'res')
+_BEFORE = dict(schedule='onecycle', lr_rampup_kimg=10_000., res=None)      # settings of checkpoints written before these options existed
 
 class _Report(EveryEpochs):
     "Terse progress on rank 0: one line every `every` trained epochs and at the end"
@@ -75,7 +75,8 @@ def train_parser() -> argparse.ArgumentParser:
     a('--ema-halflife', type=float, default=50., help='EMA half-life in thousands of images (EDM: 500 for CIFAR-10)')
     a('--seed', type=int, default=0, help='seed of the split, the weights, the noise and the grids')
     a('--device', default=None, help="'cpu', 'cuda', 'cuda:1', ...; default: the best available")
-    a('--n-train', type=int, default=None, help='train on the first N images only (quick runs)')
+    a('--n-train', type=int, default=None, help='train on the first N images only (quick runs); for the procedural sets, make N images (default 20,000)')
+    a('--res', type=int, default=None, help='image side of the procedural sets glyphs and glyphs-rgb, 8 to 64 (default 32); the fixed sets have their own')
     a('--cond', action='store_true', help='class-conditional (U-Net presets)')
     a('--every', type=int, default=50, help='write a sample grid every N epochs (a checkpoint is written every epoch)')
     a('--n-samples', type=int, default=64, help='images in each grid and in samples.png')
@@ -89,6 +90,9 @@ def _check_train_args(a):
     check_in(a.preset, '--preset', presets()); check_in(a.precision, '--precision', ('fp32', 'bf16', 'fp16'))
     for k in ('epochs', 'bs', 'every', 'n_samples', 'steps'): check_int(getattr(a, k), f'--{k.replace("_", "-")}', min=1)
     if a.n_train is not None: check_int(a.n_train, '--n-train', min=2)
+    if a.res is not None and not (a.data.startswith('glyphs') and 8 <= check_int(a.res, '--res', min=8) <= 64):
+        raise ValueError(f"--res {a.res}: the procedural sets glyphs and glyphs-rgb take 8 to 64" +
+                         ('' if a.data.startswith('glyphs') else f"; --data {a.data} has its own size, leave --res out"))
     check_positive(a.lr, '--lr'); check_positive(a.ema_halflife, '--ema-halflife'); check_int(a.seed, '--seed', min=0)
     check_in(a.schedule, '--schedule', ('onecycle', 'edm')); check_positive(a.lr_rampup_kimg, '--lr-rampup-kimg', strict=False)
     out, world = Path(a.out), max(1, num_distrib())
@@ -121,7 +125,8 @@ def _train(a) -> dict:
         dev = torch.device('cuda', int(os.environ.get('LOCAL_RANK', rank))); torch.cuda.set_device(dev)
     if world > 1: setup_process_group(dev.type == 'cuda')                    # before the data: rank 0 downloads first
     set_seed(a.seed)
-    x, y = load_data(a.data, a.root)
+    procedural = a.data.startswith('glyphs')                                # made on the spot: n images at any res
+    x, y = load_data(a.data, a.root, n=a.n_train if procedural else None, res=a.res)
     if a.n_train is not None: x, y = x[:a.n_train], y[:a.n_train]
     sd = estimate_sigma_data(x)
     n_classes = int(y.max()) + 1 if a.cond else None
