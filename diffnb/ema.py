@@ -247,8 +247,12 @@ def posthoc_checkpoint(run, sigma_rel:float, at:int|None=None,
     return out
 
 # %% ../nbs/10c_posthoc_ema.ipynb #ecaff56d
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    "Defaults in `--help`, except `None` (the help text says what it means)"
+    def _get_help_string(self, action): return action.help if action.default is None else super()._get_help_string(action)
+
 def ema_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='diffnb-ema', formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    p = argparse.ArgumentParser(prog='diffnb-ema', formatter_class=_Help,
                                 description="Reconstruct a power-function EMA of any length after training (EDM2's post-hoc EMA) from a run's snapshots")
     p.error = lambda message: _fail(p.prog, message)
     a = p.add_argument

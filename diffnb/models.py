@@ -288,12 +288,14 @@ def presets() -> tuple:
 
 def make_net(preset:str,              # 'mlp' or a key of `UNET_PRESETS` (see `presets()`)
              shape,                   # Image shape (c, h, w)
-             n_classes:int|None=None  # Number of classes for conditioning (U-Nets only); `None`: unconditional
+             n_classes:int|None=None, # Number of classes for conditioning (U-Nets only); `None`: unconditional
+             **kwargs                 # U-Nets: any other argument of `UNet` (e.g. `label_dropout`), overriding the preset
             ) -> nn.Module:
     "The raw network F for images of `shape` (c, h, w)"
     preset = check_in(preset, 'preset', presets())
     c, h, w = shape
     if preset == 'mlp':
         if n_classes: raise ValueError("the 'mlp' preset has no class conditioning; use a U-Net preset")
+        if kwargs: raise ValueError(f"the 'mlp' preset takes no U-Net arguments, got {', '.join(kwargs)}")
         return MLPNet(shape=tuple(shape), width=256 if h * w <= 64 else 1024)
-    return unet_preset(preset, img_size=h, in_channels=c, n_classes=n_classes)
+    return unet_preset(preset, img_size=h, in_channels=c, n_classes=n_classes, **kwargs)
