@@ -67,7 +67,7 @@ def ode_log_likelihood(denoiser,                  # D(x, sigma) -> x0_hat
                        x0:torch.Tensor,           # Data `[batch, ...]` (dequantised, in the denoiser's units)
                        sigmas=None,               # Increasing noise levels sigma_min .. sigma_max; default `likelihood_sigmas()`: 33 geometric, 0.002 .. 80, NFE 64
                        exact:bool=True,           # Exact divergence (d backward passes); False: Hutchinson's estimator
-                       n_probes:int=4,            # Hutchinson probes (>= 2 for a standard error); ignored when `exact`
+                       n_probes:int=4,            # Hutchinson probes (>= 2 for a standard error; a 95% interval is +- t_{n_probes-1} se, 3.18 se for 4); ignored when `exact`
                        probe:str='rademacher',    # 'rademacher' or 'gaussian'
                        log_prior=None,            # Callable x_T -> log p_T(x_T) `[batch]`; default log N(x_T; 0, sigma_max^2 I)
                        extra_args:dict|None=None, # Passed to the denoiser (e.g. class_labels)
