@@ -102,4 +102,17 @@ with tempfile.TemporaryDirectory() as d:
     use(save_checkpoint, lrn, d, 1, dict(formulation='edm', preset='mlp', shape=[1, 8, 8], sigma_data=0.5))
     Dl, cfgl = use(load_denoiser, d); assert cfgl['epoch'] == 1 and (Path(d) / 'history.csv').exists()
     use(fused_adam, list(De.parameters()))
+from diffnb.core import image_seeds, StackedGenerator, noise_like
+zs = use(noise_like, torch.zeros(4, 1, 8, 8), use(StackedGenerator, use(image_seeds, 0, 4)))
+assert torch.equal(zs[2:], StackedGenerator(image_seeds(0, 2, start=2)).randn((2, 1, 8, 8)))   # one stream per image
+xg, yg = use(load_data, 'glyphs', n=20, res=16); assert xg.shape == (20, 1, 16, 16) and yg.tolist()[:3] == [0, 1, 2]
+from diffnb.guidance import GuidedDenoiser, Unconditional, check_guidance
+unet = make_net('tiny', (1, 8, 8), n_classes=10, label_dropout=0.1)
+Dc, _ = setup_formulation('edm', unet, sigma_data=0.5)
+G = use(GuidedDenoiser, Dc.eval(), use(Unconditional, Dc, 10), 2.); use(check_guidance, 1.5)
+assert G(x[:2], torch.full((2,), 0.5), class_labels=torch.arange(2)).shape == x[:2].shape
+from diffnb.ema import sigma_rel_to_gamma, gamma_to_sigma_rel, power_ema_beta, posthoc_weights
+gm = use(sigma_rel_to_gamma, 0.05); assert abs(use(gamma_to_sigma_rel, gm) - 0.05) < 1e-9 and 16.9 < gm < 17.0
+assert 0 < use(power_ema_beta, 0.05, 1000., 10.) < 1
+wts = use(posthoc_weights, [500., 1000., 500., 1000.], [0.05, 0.05, 0.10, 0.10], 1000., 0.07); assert abs(float(sum(wts)) - 1) < 1e-9
 print(f'smoke: {len(mods)} modules, {len(called)} public callables exercised from {Path(diffnb.__file__).parent}')
