@@ -25,6 +25,8 @@ from .ddpm import sample_ddpm
 from .models import presets, make_net
 from .ode import edm_sigmas
 from .sampling import sample_euler, sample_heun, sample_ddim, sample_euler_maruyama, sample_dpmpp_2m, NFECounter
+from .ema import PowerEMA
+from .guidance import guided_denoiser
 from .metrics import feature_net, evaluate, memorisation, format_scores
 from .learner import (FORMULATIONS, setup_formulation, diffusion_learner, EMA, CheckpointCallback, SampleGrid, EveryEpochs, LossCurve, EDMLRSchedule,
                             NonFiniteLossError, latest_checkpoint, load_checkpoint, load_denoiser, sigma_range)
@@ -35,17 +37,21 @@ SAMPLERS = dict(heun=sample_heun, euler=sample_euler, ddim=sample_ddim, dpmpp_2m
 
 
 # %% ../nbs/11_cli.ipynb #bed39273
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    "Defaults in `--help`, except `None` (the help text says what it means)"
+    def _get_help_string(self, action): return action.help if action.default is None else super()._get_help_string(action)
+
 class _Parser(argparse.ArgumentParser):
     "argparse's parser with one-line errors and every option's default in `--help`"
-    def __init__(self, *args, **kwargs): super().__init__(*args, formatter_class=argparse.ArgumentDefaultsHelpFormatter, **kwargs)
+    def __init__(self, *args, **kwargs): super().__init__(*args, formatter_class=_Help, **kwargs)
     def error(self, message): _fail(self.prog, message)
 
 def _fail(prog, msg):
     msg = str(msg).strip().splitlines()
     print(f"{prog}: error: {msg[-1] if msg else 'failed'}", file=sys.stderr); sys.exit(2)
 
-_COMPAT = ('data', 'formulation', 'preset', 'bs', 'lr', 'epochs', 'precision', 'ema_halflife', 'seed', 'n_train', 'cond', 'schedule', 'lr_rampup_kimg', 'res')
-_BEFORE = dict(schedule='onecycle', lr_rampup_kimg=10_000., res=None)      # settings of checkpoints written before these options existed
+_COMPAT = ('data', 'formulation', 'preset', 'bs', 'lr', 'epochs', 'precision', 'ema_halflife', 'seed', 'n_train', 'cond', 'schedule', 'lr_rampup_kimg', 'res', 'label_dropout', 'power_ema')
+_BEFORE = dict(schedule='onecycle', lr_rampup_kimg=10_000., res=None, label_dropout=0., power_ema=False)      # settings of checkpoints written before these options existed
 
 class _Report(EveryEpochs):
     "Terse progress on rank 0: one line every `every` trained epochs and at the end"
@@ -78,6 +84,10 @@ def train_parser() -> argparse.ArgumentParser:
     a('--n-train', type=int, default=None, help='train on the first N images only (quick runs); for the procedural sets, make N images (default 20,000)')
     a('--res', type=int, default=None, help='image side of the procedural sets glyphs and glyphs-rgb, 8 to 64 (default 32); the fixed sets have their own')
     a('--cond', action='store_true', help='class-conditional (U-Net presets)')
+    a('--label-dropout', type=float, default=0., help="with --cond: probability of training a sample without its label, so that the "
+      "same net is also unconditional (classifier-free guidance, 10b_guidance; EDM2 and CFG use 0.1-0.2)")
+    a('--power-ema', action='store_true', help="also track EDM2's power-function EMAs (sigma_rel 0.05 and 0.10) and snapshot them every "
+      "--every epochs into OUT/phema, for diffnb-ema to choose the EMA length after training (10c_posthoc_ema)")
     a('--every', type=int, default=50, help='write a sample grid every N epochs (a checkpoint is written every epoch)')
     a('--n-samples', type=int, default=64, help='images in each grid and in samples.png')
     a('--steps', type=int, default=18, help="Heun steps of the grids (NFE = 2 steps - 1)")
@@ -94,6 +104,8 @@ def _check_train_args(a):
         raise ValueError(f"--res {a.res}: the procedural sets glyphs and glyphs-rgb take 8 to 64" +
                          ('' if a.data.startswith('glyphs') else f"; --data {a.data} has its own size, leave --res out"))
     check_positive(a.lr, '--lr'); check_positive(a.ema_halflife, '--ema-halflife'); check_int(a.seed, '--seed', min=0)
+    if not 0 <= check_positive(a.label_dropout, '--label-dropout', strict=False) < 1: raise ValueError(f"--label-dropout must be in [0, 1), got {a.label_dropout}")
+    if a.label_dropout and not a.cond: raise ValueError("--label-dropout needs --cond (a class-conditional U-Net): without labels there is nothing to drop")
     check_in(a.schedule, '--schedule', ('onecycle', 'edm')); check_positive(a.lr_rampup_kimg, '--lr-rampup-kimg', strict=False)
     out, world = Path(a.out), max(1, num_distrib())
     if out.exists() and not out.is_dir(): raise ValueError(f"--out {out} is a file; give a folder")
@@ -132,14 +144,15 @@ def _train(a) -> dict:
     n_classes = int(y.max()) + 1 if a.cond else None
     cfg.update(shape=list(x.shape[1:]), sigma_data=sd, n_classes=n_classes)
     dls = get_dls(x, y, bs=a.bs // world, seed=a.seed, device=dev)      # each process gets its share of every global batch
-    D, loss = setup_formulation(a.formulation, make_net(a.preset, x.shape[1:], n_classes), sigma_data=sd)
+    net = make_net(a.preset, x.shape[1:], n_classes, **(dict(label_dropout=a.label_dropout) if a.label_dropout else {}))
+    D, loss = setup_formulation(a.formulation, net, sigma_data=sd)
     if rank > 0: set_seed(a.seed + 1_000_003 * rank)     # own dropout streams; the split, the weights (DDP broadcasts rank 0's) and shuffling stay shared
     lo, hi = sigma_range(D, a.formulation)
     labels = (torch.arange(a.n_samples) % n_classes) if n_classes else None
     grid = SampleGrid(out / 'grids', every=a.every, n=a.n_samples, steps=a.steps, sigma_min=lo, sigma_max=hi, class_labels=labels, seed=a.seed)
     learn = diffusion_learner(dls, D, loss, cond=a.cond, seed=a.seed,
                               cbs=[EMA(halflife_kimg=a.ema_halflife), CheckpointCallback(out, config=cfg), grid, LossCurve(out, plot_every=a.every),
-                                   _Report(max(1, a.epochs // 10), t0)]).to_precision(a.precision)
+                                   _Report(max(1, a.epochs // 10), t0)] + ([PowerEMA(out, every=a.every)] if a.power_ema else [])).to_precision(a.precision)
     if a.compile: learn.to_compile()
     if a.resume:
         start = load_checkpoint(learn, out)['epoch']
@@ -199,11 +212,16 @@ def sample_parser() -> argparse.ArgumentParser:
     a('--churn', type=float, default=0., help="S_churn of EDM Algorithm 2 (heun only)")
     a('--n', type=int, default=64, help='number of images')
     a('--seed', type=int, default=0, help="the run's seed: image i's noise comes from its own seed (image_seeds), whatever --batch is")
-    _batch_args(a)
+    _batch_args(a); _guidance_args(a)
     a('--raw', action='store_true', help='use the raw weights instead of the EMA')
     a('--out', default=None, help='PNG grid to write (default CKPT/samples-SAMPLER-STEPS.png); the .npz goes beside it')
     a('--device', default=None)
     return p
+
+def _guidance_args(a):
+    a('--guidance', type=float, default=None, help="guidance weight w: D = guide + w (main - guide); 1 is no guidance; without --guide, "
+      "classifier-free guidance from a run trained with --cond --label-dropout (10b_guidance)")
+    a('--guide', default=None, help='checkpoint of a weaker model of the same task (smaller or shorter-trained): autoguidance with --guidance W')
 
 def _batch_args(a):
     a('--batch', type=int, default=256, help='images per batch (what fits in memory); the images do not depend on it')
@@ -213,6 +231,8 @@ def _check_sample_args(a):
     check_in(a.sampler, '--sampler', tuple(SAMPLERS)); check_int(a.steps, '--steps', min=1); check_int(a.n, '--n', min=1)
     check_positive(a.churn, '--churn', strict=False); check_int(a.seed, '--seed', min=0); check_int(a.batch, '--batch', min=1)
     check_in(a.progress, '--progress', ('on', 'off', 'auto'))
+    if a.guidance is not None: check_positive(a.guidance, '--guidance', strict=False)
+    if a.guide is not None and a.guidance is None: raise ValueError("--guide needs --guidance W (the guidance weight; 1 is no guidance)")
     if a.churn and a.sampler != 'heun': raise ValueError("--churn applies to --sampler heun only")
 
 def _draw(D, cfg:dict, a, dev) -> tuple:
@@ -232,6 +252,11 @@ def _draw(D, cfg:dict, a, dev) -> tuple:
         out.append(SAMPLERS[a.sampler](counted, sig[0] * z, sig, extra_args=extra, **kw).clamp(-1, 1).float().cpu())
     return torch.cat(out), counted.nfe
 
+def _denoiser(a) -> tuple:
+    "(denoiser, configuration) of `a.ckpt`: guided (10b_guidance) when `a.guidance` is given"
+    if a.guidance is None: return load_denoiser(a.ckpt, a.raw)
+    return guided_denoiser(a.ckpt, a.guidance, guide=a.guide, raw=a.raw)
+
 def _folder(ckpt) -> Path:
     "The folder of a run, checkpoint or weights file given on the command line"
     p = Path(ckpt)
@@ -239,7 +264,7 @@ def _folder(ckpt) -> Path:
 
 def _sample(a) -> Path:
     _check_sample_args(a)
-    D, cfg = load_denoiser(a.ckpt, a.raw)
+    D, cfg = _denoiser(a)
     dev = get_device(a.device); D.to(dev)
     x, _ = _draw(D, cfg, a, dev)
     out = Path(a.out) if a.out else _folder(a.ckpt) / f'samples-{a.sampler}-{a.steps}.png'
@@ -247,7 +272,9 @@ def _sample(a) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     save_images(x, out, scale=4 if x.shape[-1] <= 16 else 1)
     np.savez(out.with_suffix('.npz'), samples=x.numpy())
-    print(f'wrote {out} and {out.with_suffix(".npz")} ({a.n} samples, {a.sampler}, {a.steps} steps)')
+    g = cfg.get('guidance')
+    print(f'wrote {out} and {out.with_suffix(".npz")} ({a.n} samples, {a.sampler}, {a.steps} steps'
+          + (f", {'classifier-free guidance' if g['kind'] == 'cfg' else 'autoguidance'} w = {g['w']:g})" if g else ')'))
     return out
 
 def sample_main(argv=None):
@@ -267,7 +294,7 @@ def eval_parser() -> argparse.ArgumentParser:
     a('--churn', type=float, default=0., help="S_churn of EDM Algorithm 2 (heun only)")
     a('--n', type=int, default=500, help='number of samples scored (at most half the data set)')
     a('--seed', type=int, default=0, help='seed of the noise (image_seeds), the real split and the KID subsets')
-    _batch_args(a)
+    _batch_args(a); _guidance_args(a)
     a('--raw', action='store_true', help='use the raw weights instead of the EMA')
     a('--n-subsets', type=int, default=100, help='KID subsets')
     a('--root', default=None, help='where data sets and feature networks are cached')
@@ -286,7 +313,7 @@ def _eval(a) -> dict:
     _check_sample_args(a); check_int(a.n, '--n', min=2); check_int(a.n_subsets, '--n-subsets', min=2)
     out = Path(a.out) if a.out else _folder(a.ckpt) / f'eval-{a.sampler}-{a.steps}.json'
     if out.suffix.lower() != '.json': raise ValueError(f"--out must end in .json, got {out}")
-    D, cfg = load_denoiser(a.ckpt, a.raw)
+    D, cfg = _denoiser(a)
     real, _ = load_data(cfg['data'], a.root)
     if 2 * a.n > len(real): raise ValueError(f"--n must be at most {len(real) // 2} (half the {len(real)} {cfg['data']} images, so that the floor can be measured), got {a.n}")
     t0, dev = time.time(), get_device(a.device)
@@ -300,7 +327,7 @@ def _eval(a) -> dict:
     res.update(checkpoint=str(Path(a.ckpt)), epoch=cfg.get('epoch'), data=cfg['data'], formulation=cfg['formulation'], sampler=a.sampler,
                steps=a.steps, churn=a.churn, nfe=nfe, seed=a.seed, ema=not a.raw, memorisation=mem, seconds=round(time.time() - t0, 1),
                reference=f"{cfg['data']}: all {len(real)} images split by seed {a.seed} into {res['n']} for the floor and {res['n_ref']} as the reference",
-               noise=f"image i's start and step noise from its own seed, image_seeds({a.seed}, {a.n})[i]")
+               noise=f"image i's start and step noise from its own seed, image_seeds({a.seed}, {a.n})[i]", guidance=cfg.get('guidance'))
     print(format_scores(res))
     print(f"classifier score {res['classifier_score']:.2f} (real {res['classifier_score_real']:.2f}); precision {res['precision']:.3f} "
           f"(real {res['precision_real']:.3f}), recall {res['recall']:.3f} (real {res['recall_real']:.3f})")
