@@ -26,7 +26,7 @@ def _skip_method(qual):
     except Exception: return False
     if not inspect.isclass(C): return False
     if isinstance(inspect.getattr_static(C, meth, None), property): return True   # an attribute, described with its class
-    return any(meth in vars(B) for B in C.__mro__[1:] if B.__module__.startswith('diffnb'))
+    return any(meth in vars(B) for B in C.__mro__[1:] if B is not object)   # diffnb's, torch's (nn.Module.extra_repr) or fastai's base
 
 def expected_names():
     "{page: [names]} for every public name in diffnb/_modidx.py"
