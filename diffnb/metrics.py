@@ -418,7 +418,7 @@ def evaluate(samples:torch.Tensor,   # `[n, c, h, w]` generated images in [-1, 1
         for _ in range(n_splits - 1):                                    # further splits of `real`: each its own reference
             q = torch.randperm(N, generator=g); Aj = real[q[:n]]
             splits.append((features(net, Aj), features(net, real[q[n:]]), Aj))
-        how, reference = 'random splits', 'split'
+        how, design = 'random splits', 'split'
     else:
         ref = check_tensor(ref, 'ref', ndim=4)
         if ref.shape[1:] != samples.shape[1:]: raise ValueError(f"`ref` {tuple(ref.shape[1:])} and `samples` {tuple(samples.shape[1:])} images differ in shape")
@@ -426,7 +426,7 @@ def evaluate(samples:torch.Tensor,   # `[n, c, h, w]` generated images in [-1, 1
         fb = features(net, ref)
         sets, how = _floor_sets(N, n, n_splits, g)
         splits = [(features(net, real[s]), fb, real[s]) for s in sets]
-        fa, A, reference = splits[0][0], splits[0][2], 'held out'
+        fa, A, design = splits[0][0], splits[0][2], 'held out'
     fs = features(net, samples)
     fd = lambda a, b: frechet_distance(*feature_stats(a), *feature_stats(b))
     floors = torch.tensor([fd(a, b) for a, b, _ in splits], dtype=torch.float64)
@@ -442,7 +442,7 @@ def evaluate(samples:torch.Tensor,   # `[n, c, h, w]` generated images in [-1, 1
                 classifier_score=cs_['score'], classifier_score_real=cr_['score'],
                 precision=pr, recall=rc, precision_real=pr_f, recall_real=rc_f,
                 feature_net=FEATURE_NET_VERSION, feature_net_accuracy=getattr(net, 'accuracy', None),
-                reference=reference, level=level, n_boot=n_boot, n_splits=n_splits, floor_sets=how,
+                ref_design=design, level=level, n_boot=n_boot, n_splits=n_splits, floor_sets=how,
                 fid_ci=bs_['ci'], fid_se=bs_['se'], fid_floor_ci=bf_['ci'],
                 fid_floors=floors.tolist(), fid_floor_mean=floors.mean().item(), fid_floor_sd=floors.std().item(),
                 kid_all=ks_['kid'], kid_ci=ks_['ci'], kid_se=ks_['se'],
@@ -456,7 +456,7 @@ def format_scores(r:dict) -> str:
         return (f"n = {r['n']} (reference {r['n_ref']}): FID {r['fid']:.3f} (floor {r['fid_floor']:.3f}), "
                 f"KID {r['kid']:.4f} +- {r['kid_std']:.4f} (floor {r['kid_floor']:.4f} +- {r['kid_floor_std']:.4f})")
     pc = f"{r['level']:.0%}"
-    return (f"n = {r['n']} ({r['reference']} reference {r['n_ref']}): FID {r['fid']:.3f} [{pc} {r['fid_ci'][0]:.3f}, {r['fid_ci'][1]:.3f}] "
+    return (f"n = {r['n']} ({r['ref_design']} reference {r['n_ref']}): FID {r['fid']:.3f} [{pc} {r['fid_ci'][0]:.3f}, {r['fid_ci'][1]:.3f}] "
             f"(floor {r['fid_floor_mean']:.3f} +- {r['fid_floor_sd']:.3f} sd over {r['n_splits']} real sets), "
             f"KID {r['kid_all']:.4f} [{r['kid_ci'][0]:.4f}, {r['kid_ci'][1]:.4f}] (floor {r['kid_floor_mean']:.4f} +- {r['kid_floor_sd']:.4f})")
 
