@@ -20,7 +20,7 @@ from fastai.torch_core import set_seed, rank_distrib, num_distrib
 import fastai.distributed  # noqa: F401 (adds Learner.distrib_ctx)
 from fastprogress.fastprogress import progress_bar
 from .core import check_int, check_positive, check_in, get_device, save_images, image_seeds, StackedGenerator
-from .data import DATASETS, load_data, setup_process_group, get_dls, estimate_sigma_data
+from .data import DATASETS, GLYPHS_N, load_data, setup_process_group, get_dls, estimate_sigma_data
 from .ddpm import sample_ddpm
 from .models import presets, make_net
 from .ode import edm_sigmas
@@ -297,6 +297,9 @@ def eval_parser() -> argparse.ArgumentParser:
     _batch_args(a); _guidance_args(a)
     a('--raw', action='store_true', help='use the raw weights instead of the EMA')
     a('--n-subsets', type=int, default=100, help='KID subsets')
+    a('--reference', default=None, help="what the samples are scored against: 'all' (the fixed sets: every image but the floor's n, "
+      "training images included, so copying scores well) or 'held-out' (only images the run never trained on: for the digits the "
+      "10%% validation split, 180 images by default); default: all for the fixed sets, the test split (held-out) for the glyphs")
     a('--root', default=None, help='where data sets and feature networks are cached')
     a('--out', default=None, help='JSON file to write (default CKPT/eval-SAMPLER-STEPS.json)')
     a('--device', default=None)
@@ -309,27 +312,46 @@ def _train_split(x, cfg):
     nv = max(1, int(round(n * 0.1)))
     return x[:n][idx[nv:]], torch.cat([x[:n][idx[:nv]], x[n:]])
 
+def _eval_sets(a, cfg) -> tuple:
+    "(real images for the floor, reference or None, training images, held-out images, the reference's description) of `a.reference`"
+    d, n = cfg['data'], a.n
+    if d.startswith('glyphs'):                      # unlimited: floor sets from the valid split, the reference from the test split
+        if a.reference == 'all': raise ValueError("--reference all applies to the fixed sets; the glyphs' reference is their test split, never trained on")
+        kw = dict(res=cfg['shape'][-1])
+        n_ref = max(4000, 2 * n)
+        real, _ = load_data(d, a.root, n=5 * n, split='valid', **kw)
+        ref, _ = load_data(d, a.root, n=n_ref, split='test', **kw)
+        tr, _ = load_data(d, a.root, n=cfg.get('n_train') or GLYPHS_N, **kw)
+        return real, ref, tr, real, f"{d} {kw['res']}x{kw['res']}: {n_ref} images of the test split (never trained on); the floor from 5 sets of {n} of the valid split"
+    x, _ = load_data(d, a.root)
+    tr, ho = _train_split(x, cfg)
+    if a.reference == 'held-out':
+        if n > len(tr) // 5: raise ValueError(f"--n must be at most {len(tr) // 5} with --reference held-out (the floor's 5 sets come from the {len(tr)} training images), got {n}")
+        return tr, ho, tr, ho, f"{d}: the {len(ho)} images the run never trained on; the floor from 5 sets of {n} training images"
+    if 2 * n > len(x): raise ValueError(f"--n must be at most {len(x) // 2} (half the {len(x)} {d} images, so that the floor can be measured), got {n}")
+    return x, None, tr, ho, f"{d}: all {len(x)} images split by seed {a.seed} into {{n}} for the floor and {{n_ref}} as the reference (training images included)"
+
 def _eval(a) -> dict:
     _check_sample_args(a); check_int(a.n, '--n', min=2); check_int(a.n_subsets, '--n-subsets', min=2)
+    if a.reference is not None: check_in(a.reference, '--reference', ('all', 'held-out'))
     out = Path(a.out) if a.out else _folder(a.ckpt) / f'eval-{a.sampler}-{a.steps}.json'
     if out.suffix.lower() != '.json': raise ValueError(f"--out must end in .json, got {out}")
     D, cfg = _denoiser(a)
-    real, _ = load_data(cfg['data'], a.root)
-    if 2 * a.n > len(real): raise ValueError(f"--n must be at most {len(real) // 2} (half the {len(real)} {cfg['data']} images, so that the floor can be measured), got {a.n}")
+    real, ref, tr, ho, where = _eval_sets(a, cfg)
     t0, dev = time.time(), get_device(a.device)
     x, nfe = _draw(D.to(dev), cfg, a, dev)
     t_sample = time.time() - t0
     print(f'sampled {a.n} images with {a.sampler}, {a.steps} steps: NFE {nfe} ({t_sample:.1f}s)', flush=True)
-    net = feature_net(cfg['data'], a.root)
-    res = evaluate(x, real, net, seed=a.seed, n_subsets=a.n_subsets)
-    tr, ho = _train_split(real, cfg)
+    net = feature_net(cfg['data'], a.root, res=cfg['shape'][-1] if cfg['data'].startswith('glyphs') else None)
+    res = evaluate(x, real, net, seed=a.seed, n_subsets=a.n_subsets, ref=ref)
     mem = memorisation(x, tr, ho[:max(a.n, 100)])
     res.update(checkpoint=str(Path(a.ckpt)), epoch=cfg.get('epoch'), data=cfg['data'], formulation=cfg['formulation'], sampler=a.sampler,
                steps=a.steps, churn=a.churn, nfe=nfe, seed=a.seed, ema=not a.raw, memorisation=mem, seconds=round(time.time() - t0, 1),
-               reference=f"{cfg['data']}: all {len(real)} images split by seed {a.seed} into {res['n']} for the floor and {res['n_ref']} as the reference",
+               reference=where.format(**res),
                noise=f"image i's start and step noise from its own seed, image_seeds({a.seed}, {a.n})[i]", guidance=cfg.get('guidance'))
     print(format_scores(res))
-    print(f"classifier score {res['classifier_score']:.2f} (real {res['classifier_score_real']:.2f}); precision {res['precision']:.3f} "
+    print(f"classifier score {res['classifier_score']:.2f} [{res['classifier_score_ci'][0]:.2f}, {res['classifier_score_ci'][1]:.2f}] "
+          f"(real {res['classifier_score_real']:.2f}); precision {res['precision']:.3f} "
           f"(real {res['precision_real']:.3f}), recall {res['recall']:.3f} (real {res['recall_real']:.3f})")
     print(f"memorisation: median distance to the nearest training image {mem['median_sample']:.3f} for samples, "
           f"{mem['median_heldout']:.3f} for {mem['n_heldout']} held-out real images (ratio {mem['ratio']:.2f})")
