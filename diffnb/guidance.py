@@ -1,5 +1,4 @@
-r"""What the guided denoiser $D_w = D_\text{guide} + w\,(D_\text{main} - D_\text{guide})$ samples from, shown exactly on a Gaussian mixture;
-`GuidedDenoiser` for every sampler; classifier-free guidance and autoguidance built from checkpoints and compared on the digits.
+"""What the guided denoiser D_w = D_guide + w (D_main - D_guide) samples from, shown exactly on a Gaussian mixture; `GuidedDenoiser` for every sampler; classifier-free guidance and autoguidance built from checkpoints and compared on the digits.
 
 Docs: https://diffnb.github.io/diffnb/guidance.html.md"""
 
