@@ -9,17 +9,17 @@ __all__ = ['SIGMA_REL_MAX', 'gamma_to_sigma_rel', 'sigma_rel_to_gamma', 'power_e
            'PowerEMA', 'snapshots', 'posthoc_ema', 'posthoc_checkpoint', 'ema_parser', 'ema_main']
 
 # %% ../nbs/10c_posthoc_ema.ipynb #f5bdd833
-import argparse, json, math, os, sys, warnings
+import argparse, json, math, os, warnings
 # a dependency's import raises torch's `torch.jit.script` deprecation warning; a console script should not print it
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 from pathlib import Path
 import numpy as np
-import torch, torch.nn as nn
+import torch
 from fastai.callback.core import Callback
-from fastai.torch_core import rank_distrib
+from fastai.torch_core import rank_distrib, get_model
 from safetensors import safe_open
 from safetensors.torch import save_file, load_file
-from .core import check_int, check_positive
+from .core import check_int, check_positive, ScriptParser
 from .learner import CheckpointCallback, checkpoints, load_denoiser
 
 # %% ../nbs/10c_posthoc_ema.ipynb #a2a44888
@@ -92,8 +92,6 @@ def profile_residual(snap_t, snap_sigma_rel, target_t:float, target_sigma_rel:fl
     return math.sqrt(max(float(w @ A @ w - 2 * w @ b + c), 0.) / c)
 
 # %% ../nbs/10c_posthoc_ema.ipynb #8ed6b0ba
-def _bare(m:nn.Module) -> nn.Module: return m.module if isinstance(m, (nn.parallel.DistributedDataParallel, nn.DataParallel)) else m
-
 def _atomic_save(tensors:dict, f:Path, meta:dict):
     "safetensors file written under a temporary name, flushed to disk, then renamed: a reader sees the old file or the whole new one"
     tmp = f.with_name(f'.{f.name}.tmp{os.getpid()}')
@@ -122,11 +120,11 @@ class PowerEMA(Callback):
     def folder(self) -> Path: return self.path / 'phema'
     def state_dicts(self) -> list:
         "The current power EMAs as state dicts of the model (the model's own buffers), one per sigma_rel, on the model's device"
-        sd = _bare(self.learn.model).state_dict()
+        sd = get_model(self.learn.model).state_dict()
         idx = {k: i for i, k in enumerate(self.names)}
         return [{k: (e[idx[k]] if k in idx else v).detach() for k, v in sd.items()} for e in self.emas]
     def before_fit(self):
-        m, it = _bare(self.learn.model), getattr(self.learn, 'train_iter', 0)   # `DiffusionCallback` (order -5) restored a checkpoint's step
+        m, it = get_model(self.learn.model), getattr(self.learn, 'train_iter', 0)   # `DiffusionCallback` (order -5) restored a checkpoint's step
         params = dict(m.named_parameters())
         if self.emas is not None and it == self.iters: pass                     # the same learner goes on
         elif it == 0: self._fresh(params)
@@ -247,24 +245,15 @@ def posthoc_checkpoint(run, sigma_rel:float, at:int|None=None,
     return out
 
 # %% ../nbs/10c_posthoc_ema.ipynb #ecaff56d
-class _Help(argparse.ArgumentDefaultsHelpFormatter):
-    "Defaults in `--help`, except `None` (the help text says what it means)"
-    def _get_help_string(self, action): return action.help if action.default is None else super()._get_help_string(action)
-
 def ema_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='diffnb-ema', formatter_class=_Help,
-                                description="Reconstruct a power-function EMA of any length after training (EDM2's post-hoc EMA) from a run's snapshots")
-    p.error = lambda message: _fail(p.prog, message)
+    p = ScriptParser(prog='diffnb-ema',
+                     description="Reconstruct a power-function EMA of any length after training (EDM2's post-hoc EMA) from a run's snapshots")
     a = p.add_argument
     a('run', help='a run folder trained with the PowerEMA callback (snapshots in RUN/phema)')
     a('--sigma-rel', type=float, required=True, help=f'relative width of the EMA profile, in (0, {SIGMA_REL_MAX:.4f}) (EDM2 tracks 0.05 and 0.10)')
     a('--at', type=int, default=None, help='epoch of a snapshot to reconstruct at (default: the last)')
     a('--out', default=None, help='checkpoint folder to write (default RUN/posthoc-S-EEEEE)')
     return p
-
-def _fail(prog, msg):
-    msg = str(msg).strip().splitlines()
-    print(f"{prog}: error: {msg[-1] if msg else 'failed'}", file=sys.stderr); sys.exit(2)
 
 def ema_main(argv=None):
     "Console script `diffnb-ema`: writes the reconstructed checkpoint folder and says where, in one line"
@@ -273,6 +262,6 @@ def ema_main(argv=None):
     try:
         out = posthoc_checkpoint(a.run, a.sigma_rel, a.at, a.out)
         info = json.loads((out / 'config.json').read_text())['posthoc_ema']
-    except (ValueError, TypeError, FileNotFoundError, OSError) as e: _fail(p.prog, e)
+    except (ValueError, TypeError, FileNotFoundError, OSError) as e: p.fail(e)
     print(f"sigma_rel {info['sigma_rel']:.3f} (gamma {info['gamma']:.2f}) at epoch {info['epoch']} ({info['nimg']:,} images) from "
           f"{info['n_snapshots']} snapshots, profile residual {info['profile_residual']:.2%}: wrote {out}")

@@ -26,7 +26,7 @@ from fastai.optimizer import OptimWrapper
 from fastai.callback.core import Callback, CancelStepException
 from fastai.callback.fp16 import MixedPrecision, AMPMode
 from fastai.distributed import DistributedDL
-from fastai.torch_core import rank_distrib, num_distrib
+from fastai.torch_core import rank_distrib, num_distrib, get_model
 import fastai.callback.schedule  # noqa: F401 (adds Learner.fit_one_cycle and Learner.lr_find)
 from safetensors.torch import save_file, load_file
 from .core import check_int, check_positive, check_in, append_dims, noise_like, make_generator, save_images
@@ -216,14 +216,10 @@ def diffusion_learner(dls, denoiser:nn.Module, loss:DiffusionLoss, cond:bool=Fal
 @patch
 def to_compile(self:Learner, **kwargs):
     "Compile the denoiser in place with `torch.compile` (`kwargs` go to it): its state dict keys, and so checkpoints, do not change"
-    _bare(self.model).compile(**kwargs)
+    get_model(self.model).compile(**kwargs)
     return self
 
 # %% ../nbs/09_learner.ipynb #965d5717
-def _bare(m:nn.Module) -> nn.Module:
-    "The model inside a (Distributed)DataParallel wrapper, which fastai's `DistributedTrainer` adds for the length of a fit"
-    return m.module if isinstance(m, (nn.parallel.DistributedDataParallel, nn.DataParallel)) else m
-
 class EMA(Callback):
     "EDM's exponential moving average of the weights: half-life in images seen, with ramp-up; `ema_model` is the averaged denoiser"
     order = 60                                              # after the optimiser step (MixedPrecision may cancel a step)
@@ -233,7 +229,7 @@ class EMA(Callback):
         self.rampup_ratio = None if rampup_ratio is None else check_positive(rampup_ratio, 'rampup_ratio')
         self.ema_model, self.nimg, self._cancelled = None, 0, False
     def before_fit(self):
-        m = _bare(self.learn.model)
+        m = get_model(self.learn.model)
         if self.ema_model is None: self.ema_model = copy.deepcopy(m).eval().requires_grad_(False)
         self.ema_model.to(next(m.parameters()).device)      # fastai moved the model in its before_fit; a resumed copy was made before that
         self.learn.ema_model = self.ema_model
@@ -327,7 +323,7 @@ def save_checkpoint(learn:Learner, path,             # Run directory; the checkp
     name = f'ckpt-{check_int(epoch, "epoch", min=0):05d}'
     tmp = path / f'.{name}.tmp{os.getpid()}'
     shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir()
-    save_file(_weights(_bare(learn.model)), str(tmp / 'model.safetensors'))
+    save_file(_weights(get_model(learn.model)), str(tmp / 'model.safetensors'))
     ema = _find_cb(learn, EMA)
     if ema is not None and ema.ema_model is not None: save_file(_weights(ema.ema_model), str(tmp / 'ema.safetensors'))
     if learn.opt is None: learn.create_opt()
@@ -413,11 +409,11 @@ def load_checkpoint(learn:Learner, path) -> dict:
     if world != (len(saved) if saved else 1):          # refused before anything in `learn` changes
         raise ValueError(f"checkpoint {d} was written by {len(saved) if saved else 1} process(es), and this run has {world}: "
                          "resume with the same number of processes, so that each continues its own random streams")
-    try: _bare(learn.model).load_state_dict(weights, strict=True)
+    try: get_model(learn.model).load_state_dict(weights, strict=True)
     except Exception as e: raise ValueError(f"checkpoint {d} cannot be loaded into this model: {e}") from None
     ema = _find_cb(learn, EMA)
     if ema is not None and ema_weights is not None:
-        if ema.ema_model is None: ema.ema_model = copy.deepcopy(_bare(learn.model)).eval().requires_grad_(False)
+        if ema.ema_model is None: ema.ema_model = copy.deepcopy(get_model(learn.model)).eval().requires_grad_(False)
         ema.ema_model.load_state_dict(ema_weights); ema.nimg = state['ema_nimg']
     learn.create_opt()
     try: learn.opt.load_state_dict(state['opt'])
@@ -467,7 +463,7 @@ SIGMA_RANGE = dict(edm=(0.002, 80.), vp=(0.002, 80.), iddpm=(0.002, 80.), ddpm=(
 def sigma_range(denoiser, formulation:str) -> tuple:
     "(sigma_min, sigma_max) to sample a formulation over: EDM's range for it, clamped to the levels a network of discrete levels knows, as EDM's code does"
     lo, hi = SIGMA_RANGE[check_in(formulation, 'formulation', FORMULATIONS)]
-    d = _bare(denoiser)
+    d = get_model(denoiser)
     levels = d.levels if isinstance(d, DDPMDenoiser) else d.u if isinstance(d, iDDPMPrecond) else None
     if levels is not None: lo, hi = max(lo, float(levels.min())), min(hi, float(levels.max()))
     return lo, hi
@@ -519,7 +515,7 @@ class SampleGrid(EveryEpochs):
     def draw(self) -> torch.Tensor:
         "The grid's samples, `[n, *shape]`, from the EMA weights if there are any"
         ema = _find_cb(self.learn, EMA)
-        D = ema.ema_model if ema is not None and ema.ema_model is not None else _bare(self.learn.model)
+        D = ema.ema_model if ema is not None and ema.ema_model is not None else get_model(self.learn.model)
         was_training, dev = D.training, next(D.parameters()).device
         z = torch.randn((self.n,) + self.shape, generator=make_generator(self.seed), dtype=torch.float32).to(dev)
         sig = self.sigmas.to(dev)
