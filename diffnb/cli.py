@@ -19,7 +19,7 @@ import torch
 from fastai.torch_core import set_seed, rank_distrib, num_distrib
 import fastai.distributed  # noqa: F401 (adds Learner.distrib_ctx)
 from fastprogress.fastprogress import progress_bar
-from .core import check_int, check_positive, check_in, get_device, save_images, image_seeds, StackedGenerator
+from .core import check_int, check_positive, check_in, get_device, save_images, image_seeds, StackedGenerator, ScriptParser
 from .data import DATASETS, GLYPHS_N, load_data, setup_process_group, get_dls, estimate_sigma_data
 from .ddpm import sample_ddpm
 from .models import presets, make_net
@@ -37,19 +37,6 @@ SAMPLERS = dict(heun=sample_heun, euler=sample_euler, ddim=sample_ddim, dpmpp_2m
 
 
 # %% ../nbs/11_cli.ipynb #bed39273
-class _Help(argparse.ArgumentDefaultsHelpFormatter):
-    "Defaults in `--help`, except `None` (the help text says what it means)"
-    def _get_help_string(self, action): return action.help if action.default is None else super()._get_help_string(action)
-
-class _Parser(argparse.ArgumentParser):
-    "argparse's parser with one-line errors and every option's default in `--help`"
-    def __init__(self, *args, **kwargs): super().__init__(*args, formatter_class=_Help, **kwargs)
-    def error(self, message): _fail(self.prog, message)
-
-def _fail(prog, msg):
-    msg = str(msg).strip().splitlines()
-    print(f"{prog}: error: {msg[-1] if msg else 'failed'}", file=sys.stderr); sys.exit(2)
-
 _COMPAT = ('data', 'formulation', 'preset', 'bs', 'lr', 'epochs', 'precision', 'ema_halflife', 'seed', 'n_train', 'cond', 'schedule', 'lr_rampup_kimg', 'res', 'label_dropout', 'power_ema')
 _BEFORE = dict(schedule='onecycle', lr_rampup_kimg=10_000., res=None, label_dropout=0., power_ema=False)      # settings of checkpoints written before these options existed
 
@@ -63,7 +50,7 @@ class _Report(EveryEpochs):
             print(f'epoch {done}/{self.n_epoch}: loss train {tr:.4f}, valid {va:.4f} ({time.time() - self.t0:.0f}s)', flush=True)
 
 def train_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog='diffnb-train', description="Train a diffusion model (EDM by default) on the digits or a downloaded data set")
+    p = ScriptParser(prog='diffnb-train', description="Train a diffusion model (EDM by default) on the digits or a downloaded data set")
     a = p.add_argument
     a('--out', default='runs/edm-digits', help='folder for checkpoints, grids, samples.png and summary.json')
     a('--data', default='digits', help=f'data set: {", ".join(DATASETS)}')
@@ -188,23 +175,27 @@ def train_main(argv=None):
     a = p.parse_args(argv)
     main = threading.current_thread() is threading.main_thread()      # signal handlers can only be set there
     old = signal.signal(signal.SIGTERM, _on_sigterm) if main else None
-    owned = not (torch.distributed.is_available() and torch.distributed.is_initialized())   # a process group `_train` sets up, it ends
-    try: return _train(a)
+    grouped = lambda: torch.distributed.is_available() and torch.distributed.is_initialized()
+    owned = not grouped()                                              # a process group `_train` sets up, it ends
+    try:
+        res = _train(a)
+        if owned and grouped(): torch.distributed.barrier()         # rank 0 draws the grid last: no rank tears gloo down while another works
+        return res
     except KeyboardInterrupt:
         where = (Path(a.out) / 'latest').read_text().strip() if (Path(a.out) / 'latest').exists() else None
         print(f"{p.prog}: interrupted; " + (f"the last checkpoint is {where}: continue with --resume" if where else 'no checkpoint was written yet'),
               file=sys.stderr); sys.exit(130)
     except (ValueError, TypeError, FileNotFoundError, FileExistsError, NotImplementedError, NonFiniteLossError) as e:
         if rank_distrib() > 0: sys.exit(2)                  # every process stops; rank 0 alone says why, in one line
-        _fail(p.prog, e)
+        p.fail(e)
     finally:
         if main: signal.signal(signal.SIGTERM, old)
-        if owned and torch.distributed.is_available() and torch.distributed.is_initialized():
+        if owned and grouped():
             torch.distributed.destroy_process_group()      # not left to interpreter teardown (one rank aborted there once, under torchrun)
 
 # %% ../nbs/11_cli.ipynb #999c87fb
 def sample_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog='diffnb-sample', description="Draw samples from a diffnb checkpoint")
+    p = ScriptParser(prog='diffnb-sample', description="Draw samples from a diffnb checkpoint")
     a = p.add_argument
     a('ckpt', help='a run folder (its latest checkpoint), a checkpoint folder, or its model.safetensors / ema.safetensors')
     a('--sampler', default='heun', help=f'{", ".join(SAMPLERS)}')
@@ -282,11 +273,11 @@ def sample_main(argv=None):
     p = sample_parser()
     a = p.parse_args(argv)
     try: return _sample(a)
-    except (ValueError, TypeError, FileNotFoundError, NotImplementedError) as e: _fail(p.prog, e)
+    except (ValueError, TypeError, FileNotFoundError, NotImplementedError) as e: p.fail(e)
 
 # %% ../nbs/11_cli.ipynb #4cf19080
 def eval_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog='diffnb-eval', description="FID and KID of a diffnb checkpoint's samples, with n, the floor and a memorisation check")
+    p = ScriptParser(prog='diffnb-eval', description="FID and KID of a diffnb checkpoint's samples, with n, the floor and a memorisation check")
     a = p.add_argument
     a('ckpt', help='a run folder (its latest checkpoint), a checkpoint folder, or its model.safetensors / ema.safetensors')
     a('--sampler', default='heun', help=f'{", ".join(SAMPLERS)}')
@@ -365,7 +356,7 @@ def eval_main(argv=None) -> dict:
     p = eval_parser()
     a = p.parse_args(argv)
     try: return _eval(a)
-    except (ValueError, TypeError, FileNotFoundError, NotImplementedError) as e: _fail(p.prog, e)
+    except (ValueError, TypeError, FileNotFoundError, NotImplementedError) as e: p.fail(e)
 
 # %% ../nbs/11_cli.ipynb #336b08cc
 def train_cli():
