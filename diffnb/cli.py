@@ -361,7 +361,10 @@ def eval_main(argv=None) -> dict:
 # %% ../nbs/11_cli.ipynb #336b08cc
 def train_cli():
     "Entry point of the `diffnb-train` console script: `train_main` on sys.argv, exit status 0 on success"
+    distributed = num_distrib() > 1
     train_main()
+    if distributed:    # under torchrun, skip the interpreter's finalization, where gloo's worker threads can abort the process (SIGABRT,
+        sys.stdout.flush(); sys.stderr.flush(); os._exit(0)    # 'terminate called without an active exception'; pytorch/pytorch#179291)
 
 def sample_cli():
     "Entry point of the `diffnb-sample` console script: `sample_main` on sys.argv, exit status 0 on success"
