@@ -1,4 +1,4 @@
-"""What the guided denoiser D_w = D_guide + w (D_main - D_guide) samples from, shown exactly on a Gaussian mixture; `GuidedDenoiser` for every sampler; classifier-free guidance and autoguidance built from checkpoints and compared on the digits.
+"""What the guided denoiser D_w = D_guide + w (D_main - D_guide) samples from, shown exactly on a Gaussian mixture; `GuidedDenoiser` for every sampler; classifier-free guidance and autoguidance built from checkpoints and compared on the digits and on the procedural glyphs.
 
 Docs: https://diffnb.github.io/diffnb/guidance.html.md"""
 
