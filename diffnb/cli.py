@@ -27,7 +27,7 @@ from .ode import edm_sigmas
 from .sampling import sample_euler, sample_heun, sample_ddim, sample_euler_maruyama, sample_dpmpp_2m, NFECounter
 from .ema import PowerEMA
 from .guidance import guided_denoiser
-from .metrics import feature_net, evaluate, memorisation, format_scores
+from .metrics import feature_net, evaluate, memorisation, format_scores, classifier_score
 from .learner import (FORMULATIONS, setup_formulation, diffusion_learner, EMA, CheckpointCallback, SampleGrid, EveryEpochs, LossCurve, EDMLRSchedule,
                             NonFiniteLossError, latest_checkpoint, load_checkpoint, load_denoiser, sigma_range)
 
@@ -39,6 +39,12 @@ SAMPLERS = dict(heun=sample_heun, euler=sample_euler, ddim=sample_ddim, dpmpp_2m
 # %% ../nbs/11_cli.ipynb #bed39273
 _COMPAT = ('data', 'formulation', 'preset', 'bs', 'lr', 'epochs', 'precision', 'ema_halflife', 'seed', 'n_train', 'cond', 'schedule', 'lr_rampup_kimg', 'res', 'label_dropout', 'power_ema')
 _BEFORE = dict(schedule='onecycle', lr_rampup_kimg=10_000., res=None, label_dropout=0., power_ema=False)      # settings of checkpoints written before these options existed
+_DEFAULTS = {      # --preset, --epochs, --lr when left out, by data set (benchmarks/main_job_quality.py measured the digits' choice)
+    'digits': dict(preset='tiny', epochs=400, lr=1e-2),     # the tiny U-Net: >= 95% of real digits' classifier score, ~3 min on 2 cores
+    'glyphs': dict(preset='tiny', epochs=10, lr=5e-3),      # 32x32: 180,000 images seen, ~20 min on one CPU core
+    'glyphs-rgb': dict(preset='tiny', epochs=10, lr=5e-3),
+}
+_DEFAULT = dict(preset='mlp', epochs=300, lr=2e-3)           # the downloaded sets: a starting point, not tuned
 
 class _Report(EveryEpochs):
     "Terse progress on rank 0: one line every `every` trained epochs and at the end"
@@ -56,10 +62,10 @@ def train_parser() -> argparse.ArgumentParser:
     a('--data', default='digits', help=f'data set: {", ".join(DATASETS)}')
     a('--root', default=None, help='where downloaded data sets are cached')
     a('--formulation', default='edm', help=f'EDM Table 1 column or DDPM: {", ".join(FORMULATIONS)}')
-    a('--preset', default='mlp', help=f'network F: {", ".join(presets())} (08_unet)')
-    a('--epochs', type=int, default=300, help='epochs of fit_one_cycle')
+    a('--preset', default=None, help=f'network F: {", ".join(presets())} (08_unet); default: {_per_data("preset")}')
+    a('--epochs', type=int, default=None, help=f'epochs of fit_one_cycle; default: {_per_data("epochs")}')
     a('--bs', type=int, default=128, help='global batch size (split evenly over the processes of torchrun)')
-    a('--lr', type=float, default=2e-3, help='peak learning rate (one-cycle), or the constant rate after the warm-up (edm)')
+    a('--lr', type=float, default=None, help=f'peak learning rate (one-cycle), or the constant rate after the warm-up (edm); default: {_per_data("lr")}')
     a('--schedule', default='onecycle', help="learning rate: 'onecycle' (fastai's fit_one_cycle over --epochs), or 'edm' (a linear warm-up "
       "over --lr-rampup-kimg, then constant, as EDM trains: such a run can be extended with --resume --epochs MORE)")
     a('--lr-rampup-kimg', type=float, default=10_000., help="warm-up of --schedule edm, in thousands of images (EDM: 10,000 for CIFAR-10; "
@@ -80,12 +86,25 @@ def train_parser() -> argparse.ArgumentParser:
     a('--steps', type=int, default=18, help="Heun steps of the grids (NFE = 2 steps - 1)")
     a('--resume', action='store_true', help='continue the run in --out from its latest checkpoint')
     a('--compile', action='store_true', help='compile the denoiser with torch.compile (a few minutes first, faster steps on a GPU)')
+    a('--score-n', type=int, default=400, help="at the end, draw N images as diffnb-sample does by default and put their classifier score "
+      "(10_metrics, the data set's own feature net) beside real images' in summary.json; 0: skip")
     return p
 
+def _per_data(k) -> str:
+    "The per-data-set default of option `k`, for --help"
+    return ', '.join(f'{d} {v[k]}' for d, v in _DEFAULTS.items()) + f', the others {_DEFAULT[k]}'
+
+def _fill_defaults(a):
+    "Options left out (None) take their data set's default"
+    for k, v in _DEFAULTS.get(a.data, _DEFAULT).items():
+        if getattr(a, k) is None: setattr(a, k, v)
+
 def _check_train_args(a):
-    check_in(a.data, '--data', DATASETS); check_in(a.formulation, '--formulation', FORMULATIONS)
+    check_in(a.data, '--data', DATASETS); check_in(a.formulation, '--formulation', FORMULATIONS); _fill_defaults(a)
     check_in(a.preset, '--preset', presets()); check_in(a.precision, '--precision', ('fp32', 'bf16', 'fp16'))
     for k in ('epochs', 'bs', 'every', 'n_samples', 'steps'): check_int(getattr(a, k), f'--{k.replace("_", "-")}', min=1)
+    check_int(a.score_n, '--score-n', min=0)
+    if a.score_n == 1: raise ValueError("--score-n must be 0 (no score) or at least 2 images, got 1")
     if a.n_train is not None: check_int(a.n_train, '--n-train', min=2)
     if a.res is not None and not (a.data.startswith('glyphs') and 8 <= check_int(a.res, '--res', min=8) <= 64):
         raise ValueError(f"--res {a.res}: the procedural sets glyphs and glyphs-rgb take 8 to 64" +
@@ -162,10 +181,33 @@ def _train(a) -> dict:
     res = dict(cfg, epochs_done=a.epochs, train_loss=vals[0], valid_loss=vals[1], parameters=n_params,
                seconds=round(time.time() - t0, 1), checkpoint=str(latest_checkpoint(out)), samples=str(out / 'samples.png'),
                history=str(out / 'history.csv'), loss_curve=str(out / 'loss.png'))
+    print(f'done in {res["seconds"]:.0f}s: valid loss {vals[1]:.4f}', flush=True)
+    if a.score_n:     # the weights are safe on disk by now: a score that cannot be computed (no feature net for the data) is said, not raised
+        try:
+            s = res['classifier_score'] = _score(out, a, dev)
+            print(f"classifier score {s['samples']:.2f} of {s['n']} samples ({s['sampler']}) against {s['real']:.2f} for real images: {s['ratio']:.1%}")
+        except Exception as e:
+            res['classifier_score'] = dict(skipped=f'{type(e).__name__}: {e}')
+            print(f"classifier score skipped: {type(e).__name__}: {e}")
     (out / 'summary.json').write_text(json.dumps(res, indent=2))
-    print(f'done in {res["seconds"]:.0f}s: valid loss {vals[1]:.4f}')
     print(f'wrote {out / "samples.png"} (Heun, NFE {2 * a.steps - 1}, EMA weights), {out / "summary.json"}, {out / "loss.png"}, checkpoint {res["checkpoint"]}')
     return res
+
+def _score(out, a, dev) -> dict:
+    "The classifier score (10_metrics) of `a.score_n` images that `diffnb-sample OUT --n N` would draw, beside real images' score"
+    s = sample_parser().parse_args([str(out), '--n', str(a.score_n), '--progress', 'off'])    # diffnb-sample's defaults
+    D, cfg = load_denoiser(out)
+    x, nfe = _draw(D.to(dev), cfg, s, dev)
+    res = cfg['shape'][-1] if cfg['data'].startswith('glyphs') else None
+    net = feature_net(cfg['data'], a.root, res=res, verbose=False)
+    if res: real, where = load_data(cfg['data'], a.root, n=4000, split='test', res=res)[0], '4,000 images of the test split'
+    else:
+        real = load_data(cfg['data'], a.root)[0]
+        where = f'all {len(real):,} {cfg["data"]} images' if len(real) <= 10_000 else f'the first 10,000 of the {len(real):,} {cfg["data"]} images'
+        real = real[:10_000]
+    cs, cr = classifier_score(net, x), classifier_score(net, real)
+    return dict(samples=round(cs, 3), real=round(cr, 3), ratio=round(cs / cr, 4), n=a.score_n, real_images=where,
+                sampler=f'{s.sampler}, {s.steps} steps, NFE {nfe}, EMA weights, seed {s.seed}')
 
 def _on_sigterm(*_): raise KeyboardInterrupt('SIGTERM')
 
