@@ -122,7 +122,7 @@ def part_a(a, compiled):
 def train_cmd(out, device, S, *extra):
     return [sys.executable, '-c', 'from diffnb.cli import train_cli; train_cli()', '--out', str(out), '--device', device,
             '--epochs', str(S['b_epochs']), '--n-train', str(S['b_n']), '--bs', str(S['b_bs']), '--every', str(S['b_epochs']),
-            '--n-samples', '4', '--steps', '3', '--seed', '1', *extra]
+            '--n-samples', '4', '--steps', '3', '--seed', '1', '--score-n', '0', *extra]
 
 def sub_env(a):
     pp = os.pathsep.join(filter(None, [str(ROOT), os.environ.get('PYTHONPATH')]))       # diffnb importable without an install
