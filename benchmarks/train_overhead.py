@@ -3,8 +3,13 @@
 The main job's own case: the same denoiser (`EDMPrecond` around diffnb's `MLPNet`, the `mlp` preset of `diffnb-train`;
 or a U-Net preset with --net), the same in-memory digits, batch size, EDM loss and K steps, trained by
 - `hand`: a hand-written loop with torch.optim.Adam (the one-cycle learning rate set by hand every step);
-- `hand_fused`: the same loop with torch's fused AdamW (fastai's Adam's defaults);
-- `default`: `diffusion_learner(...).fit_one_cycle` with its default `opt_func` (what `diffnb-train` runs);
+- `hand_fused`: the same loop with torch's fused AdamW (fastai's Adam's defaults), one parameter group;
+- `hand_same`: the same loop with the Learner's own default optimiser, 09's `fused_adam` (torch's fused AdamW in two groups:
+  no weight decay on norm layers and biases, as fastai's Adam): the same optimiser as `default`;
+- `default`: `diffusion_learner(...).fit_one_cycle` with its default `opt_func` (what `diffnb-train` runs): 09's
+  `DiffusionLearner` (events only to the callbacks that handle them, a float one-cycle schedule, ...);
+- `plain`: the same callbacks and optimiser in a plain fastai `Learner`, trained by fastai's own `fit_one_cycle` (what
+  `diffusion_learner` returned before the `DiffusionLearner`);
 - `fastai_adam`: the same Learner with `opt_func=fastai.optimizer.Adam` (fastai's own Adam, a Python walk over the parameters);
 - `proposed`: the same Learner with `FastaiAdamW` below: fastai's Adam exactly (no weight decay on norm layers and biases,
   as fastai's `wd_bn_bias=False`), as torch's fused AdamW;
@@ -23,10 +28,11 @@ from functools import partial
 warnings.filterwarnings('ignore')
 import torch
 
-VARIANTS = ('hand', 'hand_fused', 'default', 'fastai_adam', 'torch_adam', 'torch_adamw_foreach', 'torch_adamw_fused', 'proposed')
+VARIANTS = ('hand', 'hand_fused', 'hand_same', 'default', 'plain', 'fastai_adam', 'torch_adam', 'torch_adamw_foreach', 'torch_adamw_fused', 'proposed')
 NAMES = dict(hand='hand-written loop (torch Adam)', fastai_adam="Learner, opt_func=fastai's Adam", default="Learner, diffusion_learner's default opt_func",
              torch_adam='Learner, OptimWrapper(torch Adam)', torch_adamw_foreach='Learner, OptimWrapper(AdamW foreach)',
-             hand_fused='hand-written loop (torch AdamW fused)', torch_adamw_fused='Learner, OptimWrapper(AdamW fused)',
+             hand_fused='hand-written loop (torch AdamW fused)', hand_same="hand-written loop (fused_adam: the Learner's)",
+             plain="plain fastai Learner, same callbacks and optimiser", torch_adamw_fused='Learner, OptimWrapper(AdamW fused)',
              proposed="Learner, FastaiAdamW (fused; fastai's Adam exactly)")
 
 def mlp_net(shape=(1, 8, 8)):
@@ -58,7 +64,7 @@ class FastaiAdamW:
 def opt_funcs():
     from fastai.optimizer import OptimWrapper
     from fastai.optimizer import Adam
-    return dict(default=None, fastai_adam=Adam, torch_adam=partial(OptimWrapper, opt=torch.optim.Adam),
+    return dict(default=None, plain=None, fastai_adam=Adam, torch_adam=partial(OptimWrapper, opt=torch.optim.Adam),
                 torch_adamw_foreach=partial(OptimWrapper, opt=torch.optim.AdamW, **FASTAI_ADAM, foreach=True),
                 torch_adamw_fused=partial(OptimWrapper, opt=torch.optim.AdamW, **FASTAI_ADAM, fused=True), proposed=FastaiAdamW)
 
@@ -73,8 +79,10 @@ def make_variants(a, variants=VARIANTS):
     from diffnb.core import append_dims, make_generator, noise_like
     from diffnb.data import load_digits, get_dls
     from diffnb.precond import EDMPrecond, EDMLoss
-    from diffnb.learner import diffusion_learner, weighted_mse
+    from diffnb.learner import diffusion_learner, weighted_mse, fused_adam, DiffusionCallback, SmoothLossOnHost
+    from fastai.torch_core import norm_bias_params
     import copy
+    from fastai.learner import Learner, CastToTensor
     torch.manual_seed(0)
     x, y = load_digits()
     if a.net == 'mlp': F = mlp_net(tuple(x.shape[1:]))
@@ -91,7 +99,8 @@ def make_variants(a, variants=VARIANTS):
     # the hand-written loops
     def hand_loop(fused):
         D = copy.deepcopy(D0).to(a.device)
-        opt = torch.optim.AdamW(D.parameters(), lr=a.lr, **FASTAI_ADAM, fused=True) if fused else torch.optim.Adam(D.parameters(), lr=a.lr)
+        if fused == 'same': opt = fused_adam(list(D.parameters()), lr=a.lr, no_wd=norm_bias_params(D)).opt   # torch's AdamW inside
+        else: opt = torch.optim.AdamW(D.parameters(), lr=a.lr, **FASTAI_ADAM, fused=True) if fused else torch.optim.Adam(D.parameters(), lr=a.lr)
         g, xs, it = make_generator(0, a.device), x.to(a.device), [0]
         def hand(k):
             for i in range(k):
@@ -105,7 +114,7 @@ def make_variants(a, variants=VARIANTS):
                 opt.zero_grad(); l.backward(); opt.step(); it[0] += 1
             _sync(a.device); return CLOCK() - t0
         return hand
-    out['hand'], out['hand_fused'] = hand_loop(False), hand_loop(True)
+    out['hand'], out['hand_fused'], out['hand_same'] = hand_loop(False), hand_loop(True), hand_loop('same')
     # the Learner variants: one Learner each, `fit_one_cycle` cancelled after k steps of an epoch
     class Clock(Callback):
         order = 200
@@ -118,6 +127,10 @@ def make_variants(a, variants=VARIANTS):
         if name not in variants: continue
         D = copy.deepcopy(D0)
         learn = diffusion_learner(dls, D, loss, **(dict(opt_func=of(D) if of is FastaiAdamW else of) if of else {}))
+        if name == 'plain':                               # the same callbacks and optimiser in fastai's own Learner (and its fit_one_cycle)
+            learn = Learner(dls, D, loss_func=weighted_mse, cbs=[DiffusionCallback(loss), SmoothLossOnHost()],
+                            opt_func=partial(fused_adam, no_wd=norm_bias_params(D)))
+            learn.remove_cb(CastToTensor)
         def run(k, learn=learn):
             c = Clock(k)
             with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1, a.lr, cbs=c)
@@ -162,7 +175,7 @@ def main():
     p.add_argument('--bs', type=int, default=128); p.add_argument('--lr', type=float, default=2e-3)
     p.add_argument('--device', default='cpu')
     p.add_argument('--net', default='mlp', choices=('mlp', 'unet-tiny', 'unet-small'), help="F: diffnb's MLPNet (width 256) or a U-Net preset")
-    p.add_argument('--variants', default='hand,hand_fused,default,fastai_adam,proposed', help='comma-separated subset of ' + ', '.join(VARIANTS))
+    p.add_argument('--variants', default='hand,hand_fused,hand_same,default,plain', help='comma-separated subset of ' + ', '.join(VARIANTS))
     p.add_argument('--profile', choices=VARIANTS, help='cProfile one variant over --steps steps instead: top 20 functions by own time, then fastai\'s, diffnb\'s and torch.optim\'s by cumulative time')
     p.add_argument('--check-adam', action='store_true', help="compare fastai's Adam with the AdamW-foreach variant's weights, then exit")
     a = p.parse_args()
@@ -197,8 +210,11 @@ def main():
         rmed, (r1, _, r3) = statistics.median(rat), q(rat)
         print(f"{NAMES[v]:<46} {med:8.3f} {50 * (q3 - q1) / med:6.1f}% {rmed:7.3f} {50 * (r3 - r1) / rmed:6.1f}%")
     print('spread: half the interquartile range over the rounds, in % of the median; / hand: median of the per-round ratios')
-    if 'hand_fused' in ms and 'default' in ms:
-        print(f"the Learner's own overhead, same optimiser (default / hand_fused): {statistics.median([t / h for t, h in zip(ms['default'], ms['hand_fused'])]):.3f}")
+    for base in ('hand_fused', 'hand_same'):
+        if base in ms and 'default' in ms:
+            rat = [t / h for t, h in zip(ms['default'], ms[base])]
+            (r1, rm, r3) = q(rat)
+            print(f"the Learner's own overhead (default / {base}): median {statistics.median(rat):.3f}, quartiles {r1:.3f} .. {r3:.3f}")
     if 'default' in ms: print(f"ratio {statistics.median([t / h for t, h in zip(ms['default'], ms['hand'])]):.2f}")
 
 if __name__ == '__main__': main()

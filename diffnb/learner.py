@@ -6,10 +6,11 @@ Docs: https://diffnb.github.io/diffnb/learner.html.md"""
 
 # %% auto #0
 __all__ = ['FORMULATIONS', 'SIGMA_RANGE', 'DDPMLoss', 'weighted_mse', 'NonFiniteLossError', 'DiffusionCallback',
-           'DeviceAvgSmoothLoss', 'SmoothLossOnHost', 'setup_formulation', 'fused_adam', 'diffusion_learner', 'EMA',
-           'DeviceMixedPrecision', 'save_checkpoint', 'checkpoints', 'latest_checkpoint', 'load_checkpoint',
-           'EveryEpochs', 'CheckpointCallback', 'sigma_range', 'load_denoiser', 'SampleGrid', 'EDMLRSchedule',
-           'LossCurve', 'Throughput']
+           'DeviceAvgSmoothLoss', 'SmoothLossOnHost', 'setup_formulation', 'fused_adam', 'diffusion_learner',
+           'CombinedCos', 'OneCycleScheduler', 'DiffusionRecorder', 'DiffusionLearner', 'EMA', 'DeviceMixedPrecision',
+           'save_checkpoint', 'checkpoints', 'latest_checkpoint', 'load_checkpoint', 'EveryEpochs',
+           'CheckpointCallback', 'sigma_range', 'load_denoiser', 'SampleGrid', 'EDMLRSchedule', 'LossCurve',
+           'Throughput']
 
 # %% ../nbs/09_learner.ipynb #8000be18
 import copy, json, os, random, shutil, sys, time
@@ -20,13 +21,16 @@ from torch.amp import autocast, GradScaler
 from fastcore.basics import patch
 from fastcore.foundation import L
 from functools import partial
-from fastai.learner import Learner, AvgSmoothLoss, CastToTensor
+from collections.abc import MutableMapping
+from fastcore.basics import getcallable, noop
+from fastai.learner import Learner, AvgSmoothLoss, CastToTensor, Recorder
 from fastai.torch_core import norm_bias_params
-from fastai.optimizer import OptimWrapper
-from fastai.callback.core import Callback, CancelStepException
+from fastai.optimizer import OptimWrapper, detuplify_pg, set_item_pg
+from fastai.callback.core import Callback, CancelStepException, event
+from fastai.callback.schedule import ParamScheduler, sched_cos
 from fastai.callback.fp16 import MixedPrecision, AMPMode
 from fastai.distributed import DistributedDL
-from fastai.torch_core import rank_distrib, num_distrib, get_model
+from fastai.torch_core import rank_distrib, num_distrib, get_model, defaults
 import fastai.callback.schedule  # noqa: F401 (adds Learner.fit_one_cycle and Learner.lr_find)
 from safetensors.torch import save_file, load_file
 from .core import check_int, check_positive, check_in, append_dims, noise_like, make_generator, save_images
@@ -87,42 +91,46 @@ class DiffusionCallback(Callback):
         _opt_to_params(self.learn.opt)                # a checkpoint's optimiser state, loaded before fastai moved the model
         self._params = [p for p in self.model.parameters() if p.requires_grad]
         self._bad = torch.zeros((), device=dev)                       # 1 once a step's loss or gradients were non-finite
-        self._first = torch.zeros((), dtype=torch.long, device=dev)   # that step (1-based)
+        self._nbad = torch.zeros((), device=dev)                      # steps since then, that one included: it was step train_iter + 1 - _nbad
         self._first_loss = torch.zeros((), device=dev)                # and its loss
-        self._one, self._n_losses = torch.ones((), device=dev), 0
+        self._one, self._n_losses, self._is_fused = torch.ones((), device=dev), 0, _fused(self.learn.opt)
         rec = getattr(self.learn, 'recorder', None)
         if rec is not None and not isinstance(rec.smooth_loss, DeviceAvgSmoothLoss): rec.smooth_loss = DeviceAvgSmoothLoss(rec.smooth_loss.beta)
     def before_validate(self): self.vgen.manual_seed(self.valid_seed)
     def before_batch(self):
-        y = self.xb[0]
-        g = self.gen if self.training else self.vgen
+        learn = self.learn                            # (the learner's attributes directly: a callback's go through fastcore's GetAttr)
+        y = learn.xb[0]
+        g = self.gen if learn.training else self.vgen
         sigma = self.objective.sample_sigma(y.shape[0], generator=g, device=y.device, dtype=torch.float32)
         n = noise_like(y, g) * append_dims(sigma.to(y.dtype), y.ndim)
-        labels = (self.yb[0],) if self.cond else ()
-        self.learn.xb = (y + n, sigma) + labels
-        self.learn.yb = (y, self.objective.weight(sigma))
+        labels = (learn.yb[0],) if self.cond else ()
+        learn.xb = (y + n, sigma) + labels
+        learn.yb = (y, self.objective.weight(sigma))
     def after_backward(self):
-        "Flag, on the device, a step whose loss or (all-reduced) gradients are not finite; no host-device sync"
-        bad = ~torch.isfinite(self.learn.loss.detach().float())
-        scaler = getattr(self.learn, 'scaler', None)
-        if scaler is None or not scaler.is_enabled():      # fp16: the GradScaler finds and skips non-finite (scaled) gradients itself
-            for (dev, _), grads in _grad_groups(self._params).items():
+        "Flag, on the device, a step whose loss or (all-reduced) gradients are not finite; no host-device sync, four small kernels"
+        loss = self.learn.loss.detach()
+        scaler = self.learn.__dict__.get('scaler')         # fp16: the GradScaler finds and skips non-finite (scaled) gradients itself
+        ts = [loss] + ([] if scaler is not None and scaler.is_enabled() else [p.grad for p in self._params if p.grad is not None])
+        groups = {}
+        for t in ts: groups.setdefault((t.device, t.dtype), []).append(t)
+        for (dev, _), g in groups.items():               # times 1 (exact, NaN stays NaN): a check only; it sets the flag and never clears it
+            if dev == self._bad.device: torch._amp_foreach_non_finite_check_and_unscale_(g, self._bad, self._one)
+            else:
                 found = torch.zeros((), device=dev)
-                torch._amp_foreach_non_finite_check_and_unscale_(grads, found, self._one.to(dev))   # times 1: a check only
-                bad = bad | (found.to(bad.device) > 0)
-        new = bad & (self._bad == 0)
-        self._first = torch.where(new, self.train_iter + 1, self._first)
-        self._first_loss = torch.where(new, self.learn.loss.detach().float(), self._first_loss)
-        self._bad = torch.maximum(self._bad, bad.float())
+                torch._amp_foreach_non_finite_check_and_unscale_(g, found, self._one.to(dev))
+                torch.maximum(self._bad, found.to(self._bad.device), out=self._bad)
+        self._nbad.add_(self._bad)
+        self._first_loss = torch.where(self._nbad == 1, loss.float(), self._first_loss)
     def before_step(self):
         "From the first bad step on, no step reaches the weights: a fused optimiser skips on the device; any other gets zero gradients"
-        if _fused(self.learn.opt): self.learn.opt.opt.found_inf = self._bad
+        if self._is_fused: self.learn.opt.opt.found_inf = self._bad
         else:
             keep = self._bad == 0
             for grads in _grad_groups(self._params).values():
                 for g in grads: g.copy_(torch.where(keep, g, torch.zeros((), dtype=g.dtype, device=g.device)))
     def after_batch(self):
-        if self.training and self.train_iter % self.check_every == 0: self._check()
+        learn = self.learn
+        if learn.training and learn.train_iter % self.check_every == 0: self._check()
     def after_train(self):
         rec = getattr(self.learn, 'recorder', None)          # the epoch's smoothed losses to the CPU, once
         if rec is not None and len(rec.losses) > self._n_losses:
@@ -133,7 +141,7 @@ class DiffusionCallback(Callback):
         if _fused(self.learn.opt): self.learn.opt.opt.found_inf = None
     def _check(self):
         "Read the flag (one sync); under DDP every process reads the same flag (all-reduced) and stops at the same step"
-        st = torch.stack([self._bad, self._first.float(), self._first_loss])
+        st = torch.stack([self._bad, self.learn.train_iter + 1 - self._nbad, self._first_loss])
         if num_distrib() > 1 and torch.distributed.is_initialized():
             flags = [torch.zeros_like(st) for _ in range(torch.distributed.get_world_size())]
             torch.distributed.all_gather(flags, st)
@@ -151,8 +159,15 @@ class DeviceAvgSmoothLoss(AvgSmoothLoss):
     def accumulate(self, learn):
         "Fold this batch's loss into the exponential average, on the loss's device (no copy to the CPU)"
         self.count += 1
-        v = learn.loss.detach().float().mean()
+        v = learn.loss.detach().float()
+        if v.ndim: v = v.mean()                            # (a mean of one value would be one more kernel, to the same value)
         self.val = v * (1 - self.beta) if self.count == 1 else torch.lerp(v, self.val, self.beta)
+    @property
+    def value(self):
+        "fastai's bias-corrected average, computed once per batch (fastai's `Recorder` reads it twice)"
+        c = self.__dict__.get('_value')
+        if c is None or c[0] != self.count or c[1] is not self.val: c = self._value = (self.count, self.val, self.val / (1 - self.beta**self.count))
+        return c[2]
 
 class _HostFloat(float):
     "A float with `.item()`, as fastai's progress bar reads the loss"
@@ -163,9 +178,10 @@ class SmoothLossOnHost(Callback):
     order = 55                                        # after fastai's Recorder (50) sets it, before the progress bar (60) reads it
     def __init__(self, every:int=50): self.every, self._host = check_int(every, 'every', min=1), None
     def after_batch(self):
-        if not self.training or not hasattr(self.learn, 'smooth_loss'): return
-        if self._host is None or self.train_iter % self.every == 0: self._host = _HostFloat(self.learn.smooth_loss)
-        self.learn.smooth_loss = self._host
+        learn = self.learn
+        if not learn.training or not hasattr(learn, 'smooth_loss'): return
+        if self._host is None or learn.train_iter % self.every == 0: self._host = _HostFloat(learn.smooth_loss)
+        learn.smooth_loss = self._host
 
 def _opt_to_params(opt):
     "Move an optimiser's state to its parameters' devices (PyTorch's `load_state_dict` places it where the parameters were then; fastai's does not move it)"
@@ -190,9 +206,30 @@ def setup_formulation(formulation:str, net:nn.Module, sigma_data:float=0.5):
     sched = DDPMSchedule.linear()
     return DDPMDenoiser(net, sched), DDPMLoss(sched)
 
+class _GroupHypers(MutableMapping):
+    "One parameter group's hyper-parameters under fastai's names ('mom' is betas[0], ...), read from the group itself at every access"
+    __slots__ = ('pg', 'w')
+    def __init__(self, pg:dict, w:OptimWrapper): self.pg, self.w = pg, w
+    def __getitem__(self, k):
+        t = self.w.bwd_map.get(k, k)
+        if '__' not in t: return self.pg[t]
+        n, i = t.split('__'); return self.pg[n][int(i)]
+    def __setitem__(self, k, v): set_item_pg(self.pg, self.w.bwd_map.get(k, k), v)   # reaches the group, as with fastai's own `Optimizer`
+    def __delitem__(self, k): raise TypeError("a parameter group's hyper-parameters cannot be deleted")
+    def __iter__(self): return (self.w.fwd_map.get(k, k) for k in detuplify_pg(self.pg))
+    def __len__(self): return len(detuplify_pg(self.pg))
+    def __repr__(self): return repr(dict(self))
+
 class _NoWdGroup(OptimWrapper):
     "fastai's `OptimWrapper` whose second parameter group (norm weights and biases) keeps weight decay 0 when fastai sets `wd`"
     def _set_hyper(self, k, v): super()._set_hyper(k, [x if k != 'wd' or i == 0 else 0. for i, x in enumerate(v)])
+    @property
+    def hypers(self) -> list:
+        "fastai's `hypers`, as views of the parameter groups made once (fastai's rebuilds a dict per group at every call: 5 calls a step)"
+        pgs, hv = self.opt.param_groups, self.__dict__.get('_hv')
+        if hv is None or len(hv) != len(pgs) or any(h.pg is not pg for h, pg in zip(hv, pgs)):
+            hv = self.__dict__['_hv'] = [_GroupHypers(pg, self) for pg in pgs]
+        return list(hv)
 
 def fused_adam(params, lr:float=1e-3, mom:float=0.9, sqr_mom:float=0.99, eps:float=1e-5, wd:float=0.01,
                no_wd=None) -> OptimWrapper:   # Parameters without weight decay (fastai: norm layers' and biases, unless `wd_bn_bias`)
@@ -205,11 +242,11 @@ def fused_adam(params, lr:float=1e-3, mom:float=0.9, sqr_mom:float=0.99, eps:flo
 def diffusion_learner(dls, denoiser:nn.Module, loss:DiffusionLoss, cond:bool=False, seed:int=0, cbs=None,
                       opt_func=None,                  # Default `fused_adam`: fastai's Adam as one fused kernel, which skips a non-finite step on the device
                       **kwargs) -> Learner:
-    "A fastai `Learner` whose model is `denoiser`, trained with `loss` through `DiffusionCallback`"
+    "A fastai `Learner` (a `DiffusionLearner`) whose model is `denoiser`, trained with `loss` through `DiffusionCallback`"
     cbs = [DiffusionCallback(loss, cond=cond, seed=seed), SmoothLossOnHost()] + list(cbs or [])
     if opt_func is None:                              # as fastai's Adam: no weight decay on norm layers and biases unless `wd_bn_bias`
         opt_func = fused_adam if kwargs.get('wd_bn_bias') else partial(fused_adam, no_wd=norm_bias_params(denoiser))
-    learn = Learner(dls, denoiser, loss_func=weighted_mse, cbs=cbs, opt_func=opt_func, **kwargs)
+    learn = DiffusionLearner(dls, denoiser, loss_func=weighted_mse, cbs=cbs, opt_func=opt_func, **kwargs)
     learn.remove_cb(CastToTensor)                     # batches are plain tensors already: one callback fewer on every event
     return learn
 
@@ -218,6 +255,92 @@ def to_compile(self:Learner, **kwargs):
     "Compile the denoiser in place with `torch.compile` (`kwargs` go to it): its state dict keys, and so checkpoints, do not change"
     get_model(self.model).compile(**kwargs)
     return self
+
+# %% ../nbs/09_learner.ipynb #b2c0ffee
+class CombinedCos:
+    "fastai's `combined_cos(pct, start, middle, end)` computed with floats: the same values, bit for bit, without building tensors at every call"
+    def __init__(self, pct:float,                     # Fraction of training spent going from `start` to `middle`
+                 start, middle, end):                 # Floats, or arrays of one value per parameter group (fastai's learning rates)
+        assert sum([pct, 1 - pct]) == 1.              # as fastai's `combine_scheds`
+        p = np.cumsum(np.array([0, pct, 1 - pct], dtype=np.float32))   # fastai's boundaries: a float32 tensor, cumulated
+        self.lo, self.width = (p[0], p[1]), (p[1] - p[0], p[2] - p[1])
+        self.n = len(start) if isinstance(start, np.ndarray) else None
+        ends = ((start, middle), (middle, end))
+        self.ends = ends if self.n is None else tuple(
+            tuple(np.broadcast_to(np.asarray(v, dtype=np.float64), (self.n,)).tolist() for v in se) for se in ends)
+    def __call__(self, pos:float):                    # The fraction of training done (fastai's `pct_train`)
+        f = np.float32(pos)                           # fastai compares and rescales the position in float32, then `.item()`s it
+        i = 1 if f >= self.lo[1] else 0
+        a = float((f - self.lo[i]) / self.width[i])
+        s, e = self.ends[i]
+        if self.n is None: return sched_cos(s, e, a)
+        return [np.float64(sched_cos(s_, e_, a)) for s_, e_ in zip(s, e)]   # fastai's: a float64 array, one value per group
+
+class OneCycleScheduler(ParamScheduler):
+    "fastai's `ParamScheduler`, giving the optimiser one value per parameter group directly (fastai's `set_hyper` rebuilds and checks them at every call)"
+    def before_fit(self): super().before_fit(); self._n = len(self.opt.param_lists)
+    def _update_val(self, pct):
+        opt, n = self.learn.opt, self._n
+        for k, f in self.scheds.items():
+            v = f(pct)
+            if type(v) is list and len(v) == n: opt._set_hyper(k, v)
+            elif type(v) is float: opt._set_hyper(k, [v] * n)
+            else: opt.set_hyper(k, v)
+
+class DiffusionRecorder(Recorder):
+    "fastai's `Recorder`, recording the same; a training batch without training metrics skips rebuilding its list of metrics"
+    @property
+    def name(self): return 'recorder'                 # `learn.recorder`, as fastai's
+    def after_batch(self):
+        learn = self.learn
+        if not learn.training or self.train_metrics or getattr(self, 'cancel_train', False) or not len(learn.yb): return super().after_batch()
+        self.smooth_loss.accumulate(learn)
+        self.lrs.append(learn.opt.hypers[-1]['lr'])
+        self.losses.append(self.smooth_loss.value)
+        learn.smooth_loss = self.smooth_loss.value
+
+_order = lambda cb: getattr(cb, 'order', 0)          # fastai's sort key (`L.sorted('order')`)
+
+class DiffusionLearner(Learner):
+    "fastai's `Learner` with the same loop, callbacks and results, and a cheaper step"
+    _cb_key = _cb_events = None
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rec = self.__dict__.get('recorder')
+        if type(rec) is Recorder:
+            self.remove_cb(rec)
+            self.add_cb(DiffusionRecorder(add_time=rec.add_time, train_metrics=rec.train_metrics, valid_metrics=rec.valid_metrics,
+                                          beta=rec.smooth_loss.beta))
+    def __call__(self, event_name):
+        if isinstance(event_name, str): self._call_one(event_name)
+        else:
+            for e in event_name: self._call_one(e)
+    def _call_one(self, event_name:str):
+        "fastai's: the callbacks in `order`, leaving out those without a method for `event_name` (fastai calls them, to no effect except at `after_fit`)"
+        cbs = self.cbs.items
+        key = (tuple(map(id, cbs)), tuple(map(_order, cbs)))      # the lists are made again when a callback comes, goes or changes order
+        if key != self._cb_key: self._cb_key, self._cb_events = key, {}
+        to = self._cb_events.get(event_name)
+        if to is None:
+            if not hasattr(event, event_name): raise Exception(f'missing {event_name}')
+            to = self._cb_events[event_name] = [cb for cb in sorted(cbs, key=_order)
+                                                 if event_name == 'after_fit' or getcallable(cb, event_name) is not noop]
+        for cb in to: cb(event_name)
+    def _set_device(self, b):
+        "fastai's, except that a batch of plain tensors already on the model's device is passed on as it is (fastai copies the tuple)"
+        if type(b) is tuple and defaults.use_cuda is not False:
+            dev = next(self.model.parameters()).device
+            if all(type(t) is torch.Tensor and t.device == dev for t in b): return b
+        return super()._set_device(b)
+    def fit_one_cycle(self, n_epoch, lr_max=None, div=25., div_final=1e5, pct_start=0.25, wd=None, moms=None, cbs=None,
+                      reset_opt=False, start_epoch=0):
+        "fastai's `fit_one_cycle`, the same schedules computed with floats (`CombinedCos`) and set by `OneCycleScheduler`"
+        if self.opt is None: self.create_opt()
+        self.opt.set_hyper('lr', self.lr if lr_max is None else lr_max)
+        lr_max = np.array([h['lr'] for h in self.opt.hypers])
+        scheds = {'lr': CombinedCos(pct_start, lr_max / div, lr_max, lr_max / div_final),
+                  'mom': CombinedCos(pct_start, *(self.moms if moms is None else moms))}
+        self.fit(n_epoch, cbs=OneCycleScheduler(scheds) + L(cbs), reset_opt=reset_opt, wd=wd, start_epoch=start_epoch)
 
 # %% ../nbs/09_learner.ipynb #965d5717
 class EMA(Callback):
